@@ -1,0 +1,2 @@
+//! The `authflow` command.
+fn main() {}

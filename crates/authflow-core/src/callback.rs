@@ -1,0 +1,109 @@
+//! Checks a redirect back from the authorization server, in the order RFC 9700 asks for.
+
+use url::Url;
+
+use crate::config::{without_query, ClientConfig};
+use crate::error::OAuthErrorCode;
+use crate::secret::{constant_time_eq, AuthorizationCode, StateToken};
+use crate::token::clip;
+use crate::Error;
+
+/// Longest callback URL accepted.
+pub const MAX_CALLBACK_LEN: usize = 16 << 10;
+
+#[derive(Default)]
+struct Params {
+    code: Option<String>,
+    state: Option<String>,
+    iss: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+    error_uri: Option<String>,
+}
+
+/// Checks `raw` (an absolute URL, or a path with query such as Node's `req.url`) and returns the code.
+///
+/// Order: the URL is the configured redirect URI (scheme, host, port, path); `error=`
+/// becomes [`Error::AuthorizationDenied`]; `state` matches in constant time; `iss`
+/// matches the provider's issuer (RFC 9207); `code` is present.
+pub(crate) fn check(config: &ClientConfig, expected_state: &StateToken, raw: &str) -> Result<AuthorizationCode, Error> {
+    if raw.len() > MAX_CALLBACK_LEN {
+        return Err(Error::malformed(format!(
+            "callback of {} bytes exceeds the {MAX_CALLBACK_LEN} byte limit",
+            raw.len()
+        )));
+    }
+    let url = parse(config, raw)?;
+    same_target(&config.redirect_uri, &url)?;
+    let p = params(&url)?;
+    if let Some(error) = p.error {
+        return Err(Error::AuthorizationDenied {
+            error: OAuthErrorCode::parse(&error),
+            description: p.error_description,
+            uri: p.error_uri,
+        });
+    }
+    let state_ok =
+        p.state.as_deref().is_some_and(|s| constant_time_eq(s.as_bytes(), expected_state.expose().as_bytes()));
+    if !state_ok {
+        return Err(Error::StateMismatch);
+    }
+    check_issuer(config, p.iss)?;
+    match p.code {
+        Some(code) if !code.is_empty() => Ok(AuthorizationCode::new(code)),
+        _ => Err(Error::MissingCode),
+    }
+}
+
+fn parse(config: &ClientConfig, raw: &str) -> Result<Url, Error> {
+    let result = if raw.starts_with('/') { config.redirect_uri.join(raw) } else { Url::parse(raw) };
+    result.map_err(|e| Error::malformed(format!("not a url: {e}")))
+}
+
+fn same_target(expected: &Url, got: &Url) -> Result<(), Error> {
+    let same = expected.scheme() == got.scheme()
+        && expected.host() == got.host()
+        && expected.port_or_known_default() == got.port_or_known_default()
+        && expected.path() == got.path();
+    if same {
+        Ok(())
+    } else {
+        Err(Error::WrongRedirect { expected: without_query(expected), got: clip(&without_query(got)) })
+    }
+}
+
+fn params(url: &Url) -> Result<Params, Error> {
+    let mut p = Params::default();
+    for (name, value) in url.query_pairs() {
+        let slot = match name.as_ref() {
+            "code" => &mut p.code,
+            "state" => &mut p.state,
+            "iss" => &mut p.iss,
+            "error" => &mut p.error,
+            "error_description" => &mut p.error_description,
+            "error_uri" => &mut p.error_uri,
+            _ => continue,
+        };
+        if slot.is_some() {
+            // RFC 6749 §3.1: parameters must not be included more than once.
+            return Err(Error::malformed(format!("parameter {name} appears more than once")));
+        }
+        *slot = Some(value.into_owned());
+    }
+    // Descriptions come from the server and end up in messages: keep them short.
+    p.error_description = p.error_description.as_deref().map(clip);
+    p.error_uri = p.error_uri.as_deref().map(clip);
+    Ok(p)
+}
+
+fn check_issuer(config: &ClientConfig, iss: Option<String>) -> Result<(), Error> {
+    let provider = &config.provider;
+    let Some(expected) = provider.issuer.as_deref() else {
+        return Ok(());
+    };
+    match iss {
+        Some(got) if got == expected => Ok(()),
+        None if !provider.require_iss => Ok(()),
+        got => Err(Error::IssuerMismatch { expected: expected.to_owned(), got: got.as_deref().map(clip) }),
+    }
+}

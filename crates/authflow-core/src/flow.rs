@@ -1,0 +1,404 @@
+//! The state machine: one [`Flow`], one [`State`] enum, and every transition in [`Flow::step`].
+//!
+//! ```text
+//!   start ──► AwaitingCallback ──callback──► Exchanging ──response──► Authorized ◄──┐
+//!                  │ (denied, state,            │ (exchange_request               │ response
+//!                  │  iss, code errors:          │  hands the code out once)      │ (or failure:
+//!                  │  stay, nothing lost)        ▼                                 │  old tokens kept)
+//!                  ▼                          error: code spent,        refresh_request
+//!             start again                     start again                          │
+//!                                                               Authorized ──► Refreshing
+//! ```
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::callback;
+use crate::config::{ClientConfig, TokenPlacement};
+use crate::http::{HttpRequest, HttpResponse};
+use crate::pkce::{self, PkceMethod};
+use crate::random::{Entropy, OsEntropy};
+use crate::request;
+use crate::secret::{AuthorizationCode, Nonce, PkceVerifier, StateToken};
+use crate::token::{self, TokenSet, Warning};
+use crate::Error;
+
+/// The name of a state, the same in every language binding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum StateName {
+    /// The user is at the authorization server; waiting for the redirect back.
+    AwaitingCallback,
+    /// A code was received; the token request is due (or was sent and awaits its answer).
+    Exchanging,
+    /// Tokens are held; API requests can be authorized.
+    Authorized,
+    /// A refresh request was handed out; its answer is due.
+    Refreshing,
+}
+
+impl StateName {
+    /// The name as a string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StateName::AwaitingCallback => "AwaitingCallback",
+            StateName::Exchanging => "Exchanging",
+            StateName::Authorized => "Authorized",
+            StateName::Refreshing => "Refreshing",
+        }
+    }
+}
+
+impl std::fmt::Display for StateName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Everything a flow remembers, per state. Serializable so a pending flow can live in a cookie or a store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state")]
+pub enum State {
+    /// See [`StateName::AwaitingCallback`].
+    AwaitingCallback {
+        /// The `state` parameter sent.
+        csrf: StateToken,
+        /// The PKCE verifier, unless PKCE is disabled.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        verifier: Option<PkceVerifier>,
+        /// The OpenID Connect nonce, if one was sent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        nonce: Option<Nonce>,
+        /// Unix time the flow started.
+        created_at: u64,
+    },
+    /// See [`StateName::Exchanging`].
+    Exchanging {
+        /// The code; `None` once the token request was handed out.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        code: Option<AuthorizationCode>,
+        /// The PKCE verifier.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        verifier: Option<PkceVerifier>,
+        /// The nonce the ID token must carry.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        nonce: Option<Nonce>,
+    },
+    /// See [`StateName::Authorized`].
+    Authorized {
+        /// The tokens held.
+        tokens: TokenSet,
+    },
+    /// See [`StateName::Refreshing`].
+    Refreshing {
+        /// The tokens being refreshed, kept if the refresh fails.
+        tokens: TokenSet,
+    },
+}
+
+impl State {
+    /// The state's name.
+    pub fn name(&self) -> StateName {
+        match self {
+            State::AwaitingCallback { .. } => StateName::AwaitingCallback,
+            State::Exchanging { .. } => StateName::Exchanging,
+            State::Authorized { .. } => StateName::Authorized,
+            State::Refreshing { .. } => StateName::Refreshing,
+        }
+    }
+}
+
+/// What the caller hands the machine. Every input goes through [`Flow::step`].
+enum Input<'a> {
+    Callback(&'a str),
+    SendExchange,
+    SendRefresh,
+    Response(&'a HttpResponse, u64),
+    RequestFailed,
+}
+
+impl Input<'_> {
+    fn operation(&self) -> &'static str {
+        match self {
+            Input::Callback(_) => "accept a callback",
+            Input::SendExchange => "build a code exchange request (a code is exchanged at most once)",
+            Input::SendRefresh => "build a refresh request",
+            Input::Response(..) => "accept a token response",
+            Input::RequestFailed => "report a failed request",
+        }
+    }
+}
+
+/// Which token to revoke (RFC 7009 `token_type_hint`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenKind {
+    /// The access token.
+    AccessToken,
+    /// The refresh token (revoking it usually ends the whole grant).
+    RefreshToken,
+}
+
+/// One authorization-code login and the tokens it yields.
+#[derive(Debug, Clone)]
+pub struct Flow {
+    config: Arc<ClientConfig>,
+    state: State,
+    warnings: Vec<Warning>,
+}
+
+impl Flow {
+    /// Starts a login at `now` (Unix seconds): fresh state, PKCE verifier and nonce from the OS generator.
+    pub fn start(config: impl Into<Arc<ClientConfig>>, now: u64) -> Result<Flow, Error> {
+        Self::start_with(config, now, &mut OsEntropy)
+    }
+
+    /// Starts a login with the given entropy source (deterministic tests and vectors).
+    pub fn start_with(
+        config: impl Into<Arc<ClientConfig>>,
+        now: u64,
+        entropy: &mut dyn Entropy,
+    ) -> Result<Flow, Error> {
+        let config = config.into();
+        config.validate()?;
+        // 16 bytes of state (128 bits), 32 of verifier, 16 of nonce: one call to the generator.
+        let mut bytes = [0u8; 16 + pkce::VERIFIER_BYTES + 16];
+        entropy.fill(&mut bytes)?;
+        let (csrf, rest) = bytes.split_at(16);
+        let (verifier, nonce) = rest.split_at(pkce::VERIFIER_BYTES);
+        let state = State::AwaitingCallback {
+            csrf: StateToken::new(b64(csrf)),
+            verifier: (config.provider.pkce != PkceMethod::Disabled).then(|| pkce::verifier_from_bytes(verifier)),
+            nonce: config.nonce.then(|| Nonce::new(b64(nonce))),
+            created_at: now,
+        };
+        Ok(Flow { config, state, warnings: Vec::new() })
+    }
+
+    /// A flow that already holds tokens (loaded from a store).
+    pub fn from_tokens(config: impl Into<Arc<ClientConfig>>, tokens: TokenSet) -> Flow {
+        Flow { config: config.into(), state: State::Authorized { tokens }, warnings: Vec::new() }
+    }
+
+    /// Resumes a flow from a saved state and the same configuration.
+    pub fn resume(config: impl Into<Arc<ClientConfig>>, state: State) -> Flow {
+        Flow { config: config.into(), state, warnings: Vec::new() }
+    }
+
+    /// Resumes a flow saved with [`Flow::to_json`].
+    pub fn from_json(config: impl Into<Arc<ClientConfig>>, json: &str) -> Result<Flow, Error> {
+        let state = serde_json::from_str(json).map_err(|e| Error::config(format!("saved flow is not valid: {e}")))?;
+        Ok(Self::resume(config, state))
+    }
+
+    /// The state as JSON. It holds secrets (verifier, tokens): keep it server-side or encrypted.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(&self.state).unwrap_or_default()
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// The current state.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// The current state's name.
+    pub fn state_name(&self) -> StateName {
+        self.state.name()
+    }
+
+    /// Deviations tolerated in the last token response.
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
+    }
+
+    /// The tokens, when authorized or refreshing.
+    pub fn tokens(&self) -> Option<&TokenSet> {
+        match &self.state {
+            State::Authorized { tokens } | State::Refreshing { tokens } => Some(tokens),
+            _ => None,
+        }
+    }
+
+    /// The URL to send the user's browser to. Only while awaiting the callback.
+    pub fn authorization_url(&self) -> Result<String, Error> {
+        match &self.state {
+            State::AwaitingCallback { csrf, verifier, nonce, .. } => {
+                Ok(request::authorization_url(&self.config, csrf, verifier.as_ref(), nonce.as_ref()))
+            }
+            other => Err(Error::InvalidState { state: other.name(), operation: "build the authorization url" }),
+        }
+    }
+
+    /// Takes the redirect back from the authorization server. Next: [`Flow::exchange_request`].
+    pub fn callback(&mut self, url: &str) -> Result<(), Error> {
+        self.step(Input::Callback(url)).map(drop)
+    }
+
+    /// The code exchange request, handed out exactly once. Next: send it, then [`Flow::exchange_response`].
+    pub fn exchange_request(&mut self) -> Result<HttpRequest, Error> {
+        let state = self.state_name();
+        self.step(Input::SendExchange)?.ok_or(Error::InvalidState { state, operation: "build a code exchange request" })
+    }
+
+    /// Takes the token endpoint's answer to the exchange at `now`. Next: use [`Flow::authorize`].
+    pub fn exchange_response(&mut self, response: &HttpResponse, now: u64) -> Result<(), Error> {
+        self.expect(crate::StateName::Exchanging, "accept an exchange response")?;
+        self.step(Input::Response(response, now)).map(drop)
+    }
+
+    /// The refresh request. Next: send it, then [`Flow::refresh_response`] or [`Flow::request_failed`].
+    pub fn refresh_request(&mut self) -> Result<HttpRequest, Error> {
+        let state = self.state_name();
+        self.step(Input::SendRefresh)?.ok_or(Error::InvalidState { state, operation: "build a refresh request" })
+    }
+
+    /// Takes the token endpoint's answer to the refresh at `now`. On error the old tokens stay.
+    pub fn refresh_response(&mut self, response: &HttpResponse, now: u64) -> Result<(), Error> {
+        self.expect(crate::StateName::Refreshing, "accept a refresh response")?;
+        self.step(Input::Response(response, now)).map(drop)
+    }
+
+    /// Reports that the last request got no answer. A refresh falls back to the old tokens;
+    /// a code stays spent, since the server may have used it.
+    pub fn request_failed(&mut self) -> Result<(), Error> {
+        self.step(Input::RequestFailed).map(drop)
+    }
+
+    /// True when the access token expires at or before `now + skew`; false if the expiry is unknown.
+    pub fn expires_within(&self, now: u64, skew: u64) -> bool {
+        self.tokens().is_some_and(|t| t.expires_within(now, skew))
+    }
+
+    /// Adds the access token to an API request: a Bearer header, or `?access_token=` for
+    /// providers that want it there (Phorge), plus the provider's `Accept` type if the request has none.
+    pub fn authorize(&self, mut request: HttpRequest) -> Result<HttpRequest, Error> {
+        let State::Authorized { tokens } = &self.state else {
+            return Err(Error::InvalidState { state: self.state_name(), operation: "authorize a request" });
+        };
+        let token = tokens.access_token.expose();
+        match self.config.provider.token_placement {
+            TokenPlacement::Header => request.headers.push(("Authorization".to_owned(), format!("Bearer {token}"))),
+            TokenPlacement::Query => append_query(&mut request.url, "access_token", token),
+        }
+        if let (Some(accept), None) = (&self.config.provider.api_accept, request.header("accept")) {
+            request.headers.push(("Accept".to_owned(), accept.clone()));
+        }
+        Ok(request)
+    }
+
+    /// An RFC 7009 revocation request for one of the held tokens.
+    pub fn revocation_request(&self, which: TokenKind) -> Result<HttpRequest, Error> {
+        let Some(tokens) = self.tokens() else {
+            return Err(Error::InvalidState { state: self.state_name(), operation: "revoke a token" });
+        };
+        let endpoint = self.config.provider.revocation_endpoint.as_ref().ok_or_else(|| {
+            Error::config(format!("provider {} has no revocation endpoint", self.config.provider.name))
+        })?;
+        let (token, hint) = match which {
+            TokenKind::AccessToken => (Some(tokens.access_token.expose()), "access_token"),
+            TokenKind::RefreshToken => (tokens.refresh_token.as_ref().map(|t| t.expose()), "refresh_token"),
+        };
+        let token = token.ok_or_else(|| Error::config("there is no refresh token to revoke"))?;
+        Ok(request::client_form(&self.config, endpoint.as_str(), &[("token", token), ("token_type_hint", hint)]))
+    }
+
+    fn expect(&self, state: StateName, operation: &'static str) -> Result<(), Error> {
+        if self.state_name() == state {
+            Ok(())
+        } else {
+            Err(Error::InvalidState { state: self.state_name(), operation })
+        }
+    }
+
+    /// Every transition of the machine, in one match.
+    fn step(&mut self, input: Input<'_>) -> Result<Option<HttpRequest>, Error> {
+        let config = &self.config;
+        let operation = input.operation();
+        match (&mut self.state, input) {
+            (State::AwaitingCallback { csrf, verifier, nonce, .. }, Input::Callback(url)) => {
+                let code = callback::check(config, csrf, url)?;
+                self.state = State::Exchanging { code: Some(code), verifier: verifier.take(), nonce: nonce.take() };
+                Ok(None)
+            }
+            (State::Exchanging { code, verifier, .. }, Input::SendExchange) => {
+                let Some(code) = code.take() else {
+                    return Err(Error::InvalidState { state: StateName::Exchanging, operation });
+                };
+                Ok(Some(code_grant(config, &code, verifier.as_ref())))
+            }
+            (State::Exchanging { code: None, .. }, Input::Response(response, now)) => {
+                let (tokens, warnings) = token::parse_token_response(response, now, None)?;
+                self.warnings = warnings;
+                self.state = State::Authorized { tokens };
+                Ok(None)
+            }
+            (State::Exchanging { .. }, Input::RequestFailed) => Ok(None),
+            (State::Authorized { tokens }, Input::SendRefresh) => {
+                let Some(refresh) = &tokens.refresh_token else {
+                    return Err(Error::InvalidState {
+                        state: StateName::Authorized,
+                        operation: "refresh without a refresh token",
+                    });
+                };
+                let request = request::client_form(
+                    config,
+                    config.provider.token_endpoint.as_str(),
+                    &[("grant_type", "refresh_token"), ("refresh_token", refresh.expose())],
+                );
+                self.state = State::Refreshing { tokens: tokens.clone() };
+                Ok(Some(request))
+            }
+            (State::Refreshing { tokens }, Input::Response(response, now)) => {
+                let parsed = token::parse_token_response(response, now, Some(tokens));
+                let (fresh, warnings) = match parsed {
+                    Ok(ok) => ok,
+                    Err(e) => {
+                        self.state = State::Authorized { tokens: tokens.clone() };
+                        return Err(e);
+                    }
+                };
+                self.warnings = warnings;
+                self.state = State::Authorized { tokens: fresh };
+                Ok(None)
+            }
+            (State::Refreshing { tokens }, Input::RequestFailed) => {
+                self.state = State::Authorized { tokens: tokens.clone() };
+                Ok(None)
+            }
+            (state, _) => Err(Error::InvalidState { state: state.name(), operation }),
+        }
+    }
+}
+
+fn code_grant(config: &ClientConfig, code: &AuthorizationCode, verifier: Option<&PkceVerifier>) -> HttpRequest {
+    let mut fields = vec![
+        ("grant_type", "authorization_code"),
+        ("code", code.expose()),
+        ("redirect_uri", config.redirect_uri.as_str()),
+    ];
+    if let Some(v) = verifier {
+        fields.push(("code_verifier", v.expose()));
+    }
+    request::client_form(config, config.provider.token_endpoint.as_str(), &fields)
+}
+
+fn b64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn append_query(url: &mut String, name: &str, value: &str) {
+    let fragment = url.find('#').map(|i| url.split_off(i));
+    url.push(if url.contains('?') { '&' } else { '?' });
+    url.extend(url::form_urlencoded::byte_serialize(name.as_bytes()));
+    url.push('=');
+    url.extend(url::form_urlencoded::byte_serialize(value.as_bytes()));
+    if let Some(f) = fragment {
+        url.push_str(&f);
+    }
+}

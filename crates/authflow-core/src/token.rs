@@ -1,0 +1,354 @@
+//! Token responses: tolerant parsing into a [`TokenSet`], RFC 6749 §5.2 errors, and the warnings for each tolerated deviation.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::error::OAuthErrorCode;
+use crate::http::HttpResponse;
+use crate::secret::{AccessToken, IdToken, RefreshToken};
+use crate::Error;
+
+/// Largest token response body accepted.
+pub const MAX_BODY: usize = 1 << 20;
+/// Largest single token accepted (JWT access tokens can be a few KiB; 64 KiB is far beyond any real one).
+pub const MAX_TOKEN_LEN: usize = 64 << 10;
+/// Longest `expires_in` taken at face value (ten years); longer ones are ignored with a warning.
+pub const MAX_EXPIRES_IN: u64 = 10 * 365 * 24 * 3600;
+const MAX_TEXT: usize = 512;
+
+/// The tokens an authorization server granted.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenSet {
+    /// The access token.
+    pub access_token: AccessToken,
+    /// The token type, normalized to `Bearer`.
+    pub token_type: String,
+    /// The refresh token, if one was granted (or kept from before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<RefreshToken>,
+    /// Unix time at which the access token expires; `None` when the server did not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<u64>,
+    /// The granted scope, space-separated, if sent (or kept from before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// The OpenID Connect ID token, if sent. authflow does not validate it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<IdToken>,
+    /// Every other field of the response, kept as sent.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub extra: Map<String, Value>,
+}
+
+impl std::fmt::Debug for TokenSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Extra fields may hold secrets too, so only their names are shown.
+        let extra: Vec<&String> = self.extra.keys().collect();
+        f.debug_struct("TokenSet")
+            .field("access_token", &self.access_token)
+            .field("token_type", &self.token_type)
+            .field("refresh_token", &self.refresh_token)
+            .field("expires_at", &self.expires_at)
+            .field("scope", &self.scope)
+            .field("id_token", &self.id_token)
+            .field("extra", &extra)
+            .finish()
+    }
+}
+
+impl TokenSet {
+    /// True when the access token expires at or before `now + skew`. Unknown expiry never expires.
+    pub fn expires_within(&self, now: u64, skew: u64) -> bool {
+        self.expires_at.is_some_and(|at| at <= now.saturating_add(skew))
+    }
+
+    /// Seconds left until expiry at `now` (zero once expired), if known.
+    pub fn expires_in(&self, now: u64) -> Option<u64> {
+        self.expires_at.map(|at| at.saturating_sub(now))
+    }
+}
+
+/// A deviation from RFC 6749 that authflow tolerated. Read them with `Flow::warnings`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "warning", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Warning {
+    /// `expires_in` came as a string of digits.
+    ExpiresInString,
+    /// `expires_in` was absent: the expiry is unknown.
+    ExpiresInMissing,
+    /// `expires_in` was negative, fractional, too large or not a number; it was ignored.
+    ExpiresInInvalid,
+    /// `token_type` was not spelled `Bearer` (for example `bearer`).
+    TokenTypeCase {
+        /// As sent.
+        got: String,
+    },
+    /// `token_type` was absent; Bearer was assumed.
+    TokenTypeMissing,
+    /// A refresh response carried no `refresh_token`; the previous one was kept.
+    RefreshTokenKept,
+    /// The body was JSON but the `Content-Type` said otherwise.
+    ContentTypeNotJson {
+        /// As sent, or empty if absent.
+        got: String,
+    },
+    /// The response carried fields RFC 6749 does not define; they are kept in `TokenSet::extra`.
+    ExtraFields {
+        /// Their names.
+        names: Vec<String>,
+    },
+}
+
+/// Parses a token endpoint response (RFC 6749 §5.1 / §5.2) received at `now`.
+///
+/// `previous` is the token set being refreshed: its refresh token and scope are
+/// kept when the response omits them (RFC 6749 §6).
+pub fn parse_token_response(
+    response: &HttpResponse,
+    now: u64,
+    previous: Option<&TokenSet>,
+) -> Result<(TokenSet, Vec<Warning>), Error> {
+    let mut warnings = Vec::new();
+    let obj = json_object(response, &mut warnings)?;
+    if let Some(err) = oauth_error(&obj, response.status) {
+        return Err(err);
+    }
+    if !(200..300).contains(&response.status) {
+        return Err(unexpected(response, format!("json without an error code (fields: {})", field_names(&obj))));
+    }
+    token_set(obj, response, now, previous, &mut warnings).map(|t| (t, warnings))
+}
+
+/// Checks an RFC 7009 revocation response: 200 is success, anything else an error.
+pub fn parse_revocation_response(response: &HttpResponse) -> Result<(), Error> {
+    if response.status == 200 {
+        return Ok(());
+    }
+    let mut ignored = Vec::new();
+    match json_object(response, &mut ignored) {
+        Ok(obj) => Err(oauth_error(&obj, response.status)
+            .unwrap_or_else(|| unexpected(response, "revocation refused without an error code".into()))),
+        Err(e) => Err(e),
+    }
+}
+
+fn json_object(response: &HttpResponse, warnings: &mut Vec<Warning>) -> Result<Map<String, Value>, Error> {
+    let body = &response.body;
+    if body.len() > MAX_BODY {
+        return Err(unexpected(response, format!("body of {} bytes exceeds the {MAX_BODY} byte limit", body.len())));
+    }
+    let trimmed = body.trim_ascii();
+    if trimmed.is_empty() {
+        return Err(unexpected(response, "empty body".into()));
+    }
+    if trimmed[0] != b'{' {
+        return Err(unexpected(response, format!("not json: {}", prefix(trimmed))));
+    }
+    let obj: Map<String, Value> = serde_json::from_slice(trimmed)
+        .map_err(|e| unexpected(response, format!("malformed json at line {} column {}", e.line(), e.column())))?;
+    let media = response.media_type().unwrap_or_default();
+    if media != "application/json" && !media.ends_with("+json") {
+        warnings.push(Warning::ContentTypeNotJson { got: media });
+    }
+    Ok(obj)
+}
+
+fn oauth_error(obj: &Map<String, Value>, status: u16) -> Option<Error> {
+    let code = obj.get("error")?.as_str()?;
+    Some(Error::OAuth {
+        error: OAuthErrorCode::parse(&clip(code)),
+        description: text(obj, "error_description"),
+        uri: text(obj, "error_uri"),
+        status,
+    })
+}
+
+fn token_set(
+    mut obj: Map<String, Value>,
+    response: &HttpResponse,
+    now: u64,
+    previous: Option<&TokenSet>,
+    warnings: &mut Vec<Warning>,
+) -> Result<TokenSet, Error> {
+    let access_token = match obj.remove("access_token") {
+        Some(Value::String(s)) if !s.is_empty() => AccessToken::new(bounded(response, "access_token", s)?),
+        Some(_) => return Err(unexpected(response, "access_token is not a non-empty string".into())),
+        None => {
+            return Err(unexpected(
+                response,
+                format!("json without access_token or error (fields: {})", field_names(&obj)),
+            ))
+        }
+    };
+    let token_type = match obj.remove("token_type") {
+        Some(Value::String(t)) if t == "Bearer" => t,
+        Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => {
+            warnings.push(Warning::TokenTypeCase { got: t });
+            "Bearer".to_owned()
+        }
+        None => {
+            warnings.push(Warning::TokenTypeMissing);
+            "Bearer".to_owned()
+        }
+        Some(other) => {
+            let shown = other.as_str().map(clip).unwrap_or_else(|| other.to_string());
+            return Err(unexpected(response, format!("unsupported token_type {shown:?}; only Bearer is supported")));
+        }
+    };
+    let expires_at = expires_in(obj.remove("expires_in"), warnings).map(|s| now.saturating_add(s));
+    let refresh_token = match obj.remove("refresh_token") {
+        Some(Value::String(s)) if !s.is_empty() => Some(RefreshToken::new(bounded(response, "refresh_token", s)?)),
+        Some(Value::Null) | None => None,
+        Some(_) => return Err(unexpected(response, "refresh_token is not a string".into())),
+    };
+    let refresh_token = match (refresh_token, previous) {
+        (None, Some(prev)) if prev.refresh_token.is_some() => {
+            warnings.push(Warning::RefreshTokenKept);
+            prev.refresh_token.clone()
+        }
+        (fresh, _) => fresh,
+    };
+    let scope = match obj.remove("scope") {
+        Some(Value::String(s)) => Some(s),
+        _ => previous.and_then(|p| p.scope.clone()),
+    };
+    let id_token = match obj.remove("id_token") {
+        Some(Value::String(s)) => Some(IdToken::new(bounded(response, "id_token", s)?)),
+        _ => previous.and_then(|p| p.id_token.clone()),
+    };
+    if !obj.is_empty() {
+        warnings.push(Warning::ExtraFields { names: obj.keys().cloned().collect() });
+    }
+    Ok(TokenSet { access_token, token_type, refresh_token, expires_at, scope, id_token, extra: obj })
+}
+
+fn expires_in(value: Option<Value>, warnings: &mut Vec<Warning>) -> Option<u64> {
+    let secs = match value {
+        None | Some(Value::Null) => {
+            warnings.push(Warning::ExpiresInMissing);
+            return None;
+        }
+        Some(Value::Number(n)) => n.as_u64(),
+        Some(Value::String(s)) => {
+            let parsed = s.trim().parse::<u64>().ok();
+            if parsed.is_some() {
+                warnings.push(Warning::ExpiresInString);
+            }
+            parsed
+        }
+        Some(_) => None,
+    };
+    match secs {
+        Some(s) if s <= MAX_EXPIRES_IN => Some(s),
+        _ => {
+            warnings.push(Warning::ExpiresInInvalid);
+            None
+        }
+    }
+}
+
+fn bounded(response: &HttpResponse, field: &str, value: String) -> Result<String, Error> {
+    if value.len() > MAX_TOKEN_LEN {
+        return Err(unexpected(
+            response,
+            format!("{field} of {} bytes exceeds the {MAX_TOKEN_LEN} byte limit", value.len()),
+        ));
+    }
+    Ok(value)
+}
+
+fn text(obj: &Map<String, Value>, key: &str) -> Option<String> {
+    obj.get(key).and_then(Value::as_str).map(clip)
+}
+
+/// Cuts server-provided text to a sane length for messages.
+pub(crate) fn clip(s: &str) -> String {
+    if s.len() <= MAX_TEXT {
+        return s.to_owned();
+    }
+    let mut end = MAX_TEXT;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}...", &s[..end])
+}
+
+fn field_names(obj: &Map<String, Value>) -> String {
+    if obj.is_empty() {
+        return "none".to_owned();
+    }
+    obj.keys().map(|k| clip(k)).collect::<Vec<_>>().join(", ")
+}
+
+/// A short, single-line prefix of a non-JSON body.
+fn prefix(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(400)]);
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut line = words.join(" ");
+    if line.len() > 80 {
+        let mut end = 80;
+        while !line.is_char_boundary(end) {
+            end -= 1;
+        }
+        line.truncate(end);
+        line.push_str("...");
+    }
+    format!("{line:?}")
+}
+
+pub(crate) fn unexpected(response: &HttpResponse, summary: String) -> Error {
+    Error::UnexpectedResponse {
+        status: response.status,
+        content_type: response.header("content-type").map(clip),
+        summary,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json(status: u16, body: &str) -> HttpResponse {
+        HttpResponse::new(status, "application/json", body)
+    }
+
+    #[test]
+    fn sipgate_style_response() {
+        let (t, w) = parse_token_response(
+            &json(200, r#"{"access_token":"a","refresh_token":"r","token_type":"bearer","expires_in":300,"session_state":"x","not-before-policy":0}"#),
+            1000,
+            None,
+        )
+        .unwrap();
+        assert_eq!(t.expires_at, Some(1300));
+        assert_eq!(t.token_type, "Bearer");
+        assert!(t.extra.contains_key("session_state"));
+        assert!(w.contains(&Warning::TokenTypeCase { got: "bearer".into() }));
+    }
+
+    #[test]
+    fn html_error_page_is_typed() {
+        let r = HttpResponse::new(500, "text/html", "<html><body>\n  Internal   Error</body></html>");
+        let e = parse_token_response(&r, 0, None).unwrap_err();
+        assert_eq!(e.kind(), "unexpected_response");
+        assert!(e.to_string().contains("<html><body> Internal Error"), "{e}");
+    }
+
+    #[test]
+    fn refresh_keeps_old_refresh_token_and_scope() {
+        let (old, _) =
+            parse_token_response(&json(200, r#"{"access_token":"a","refresh_token":"r","scope":"s"}"#), 0, None)
+                .unwrap();
+        let (new, w) = parse_token_response(
+            &json(200, r#"{"access_token":"b","token_type":"Bearer","expires_in":"60"}"#),
+            10,
+            Some(&old),
+        )
+        .unwrap();
+        assert_eq!(new.refresh_token.unwrap().expose(), "r");
+        assert_eq!(new.scope.as_deref(), Some("s"));
+        assert_eq!(new.expires_at, Some(70));
+        assert!(w.contains(&Warning::RefreshTokenKept) && w.contains(&Warning::ExpiresInString));
+    }
+}
