@@ -274,6 +274,11 @@ impl Flow {
         self.tokens().is_some_and(|t| t.expires_within(now, skew))
     }
 
+    /// True when the access token should be refreshed before use (see [`TokenSet::refresh_due`]).
+    pub fn refresh_due(&self, now: u64) -> bool {
+        self.tokens().is_some_and(|t| t.refresh_due(now))
+    }
+
     /// Adds the access token to an API request: a Bearer header, or `?access_token=` for
     /// providers that want it there (Phorge), plus the provider's `Accept` type if the request has none.
     pub fn authorize(&self, mut request: HttpRequest) -> Result<HttpRequest, Error> {

@@ -79,5 +79,8 @@ pub use random::{Entropy, OsEntropy, SeededEntropy};
 pub use secret::{
     AccessToken, AuthorizationCode, ClientSecret, IdToken, Nonce, PkceVerifier, RefreshToken, StateToken,
 };
-pub use token::{parse_revocation_response, parse_token_response, TokenSet, Warning, MAX_BODY, MAX_TOKEN_LEN};
+pub use token::{
+    parse_revocation_response, parse_token_response, TokenSet, Warning, MAX_BODY, MAX_TOKEN_LEN, REFRESH_MARGIN_MAX,
+    REFRESH_MARGIN_MIN,
+};
 pub use url::Url;

@@ -15,6 +15,10 @@ pub const MAX_TOKEN_LEN: usize = 64 << 10;
 /// Longest `expires_in` taken at face value (ten years); longer ones are ignored with a warning.
 pub const MAX_EXPIRES_IN: u64 = 10 * 365 * 24 * 3600;
 const MAX_TEXT: usize = 512;
+/// Smallest refresh margin, in seconds (see [`TokenSet::refresh_due`]).
+pub const REFRESH_MARGIN_MIN: u64 = 5;
+/// Largest refresh margin, in seconds.
+pub const REFRESH_MARGIN_MAX: u64 = 60;
 
 /// The tokens an authorization server granted.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,6 +33,9 @@ pub struct TokenSet {
     /// Unix time at which the access token expires; `None` when the server did not say.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<u64>,
+    /// Unix time the token response was received.
+    #[serde(default)]
+    pub issued_at: u64,
     /// The granted scope, space-separated, if sent (or kept from before).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
@@ -49,6 +56,7 @@ impl std::fmt::Debug for TokenSet {
             .field("token_type", &self.token_type)
             .field("refresh_token", &self.refresh_token)
             .field("expires_at", &self.expires_at)
+            .field("issued_at", &self.issued_at)
             .field("scope", &self.scope)
             .field("id_token", &self.id_token)
             .field("extra", &extra)
@@ -60,6 +68,18 @@ impl TokenSet {
     /// True when the access token expires at or before `now + skew`. Unknown expiry never expires.
     pub fn expires_within(&self, now: u64, skew: u64) -> bool {
         self.expires_at.is_some_and(|at| at <= now.saturating_add(skew))
+    }
+
+    /// True when the access token should be refreshed before use at `now`.
+    ///
+    /// The margin is a tenth of the token's lifetime, at least 5 s and at most 60 s:
+    /// sipgate's 300 s tokens are refreshed 30 s early (a fixed 60 s margin would
+    /// waste a fifth of each), hour-long tokens 60 s early. Unknown expiry: never.
+    pub fn refresh_due(&self, now: u64) -> bool {
+        let Some(at) = self.expires_at else { return false };
+        let lifetime = at.saturating_sub(self.issued_at);
+        let margin = (lifetime / 10).clamp(REFRESH_MARGIN_MIN, REFRESH_MARGIN_MAX);
+        self.expires_within(now, margin)
     }
 
     /// Seconds left until expiry at `now` (zero once expired), if known.
@@ -220,7 +240,7 @@ fn token_set(
     if !obj.is_empty() {
         warnings.push(Warning::ExtraFields { names: obj.keys().cloned().collect() });
     }
-    Ok(TokenSet { access_token, token_type, refresh_token, expires_at, scope, id_token, extra: obj })
+    Ok(TokenSet { access_token, token_type, refresh_token, expires_at, issued_at: now, scope, id_token, extra: obj })
 }
 
 fn expires_in(value: Option<Value>, warnings: &mut Vec<Warning>) -> Option<u64> {
@@ -350,5 +370,18 @@ mod tests {
         assert_eq!(new.scope.as_deref(), Some("s"));
         assert_eq!(new.expires_at, Some(70));
         assert!(w.contains(&Warning::RefreshTokenKept) && w.contains(&Warning::ExpiresInString));
+    }
+
+    #[test]
+    fn refresh_margin_is_a_tenth_of_the_lifetime_clamped() {
+        let (t, _) = parse_token_response(&json(200, r#"{"access_token":"a","expires_in":300}"#), 1000, None).unwrap();
+        assert!(!t.refresh_due(1269));
+        assert!(t.refresh_due(1270));
+        let (t, _) = parse_token_response(&json(200, r#"{"access_token":"a","expires_in":3600}"#), 0, None).unwrap();
+        assert!(!t.refresh_due(3539) && t.refresh_due(3540));
+        let (t, _) = parse_token_response(&json(200, r#"{"access_token":"a","expires_in":20}"#), 0, None).unwrap();
+        assert!(!t.refresh_due(14) && t.refresh_due(15));
+        let (t, _) = parse_token_response(&json(200, r#"{"access_token":"a"}"#), 0, None).unwrap();
+        assert!(!t.refresh_due(u64::MAX));
     }
 }
