@@ -1,0 +1,64 @@
+//! Injected failures and delays for the token endpoints.
+
+use crate::app::Knobs;
+use crate::http::{Reply, Response};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// A failure the token endpoints answer with instead of a token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fault {
+    /// 500 with an HTML page, like a crashed application server.
+    ServerError,
+    /// 200 with a body that is not JSON (though labelled as JSON).
+    Garbage,
+    /// 400 with an empty body.
+    EmptyBadRequest,
+    /// The connection is closed without an answer.
+    Drop,
+    /// 200 with a 5 MiB JSON body.
+    Oversized,
+}
+
+/// The size of the [`Fault::Oversized`] body.
+const OVERSIZED_BYTES: usize = 5 * 1024 * 1024;
+
+/// Sleeps for `slow_ms`, then returns the fault's reply if one is set.
+pub(crate) fn apply(knobs: &Knobs) -> Option<Reply> {
+    if knobs.slow_ms > 0 {
+        std::thread::sleep(Duration::from_millis(knobs.slow_ms));
+    }
+    knobs.fault.map(reply)
+}
+
+fn reply(fault: Fault) -> Reply {
+    match fault {
+        Fault::ServerError => Response::html(
+            500,
+            "<!DOCTYPE html><html><head><title>500 Internal Server Error</title></head>\
+             <body><h1>Internal Server Error</h1><p>The server encountered an internal error.</p>\
+             </body></html>"
+                .to_string(),
+        )
+        .into(),
+        Fault::Garbage => Response::new(200)
+            .header("Content-Type", "application/json")
+            .body(b"<html>this is not JSON {\"access_token\": ".to_vec())
+            .into(),
+        Fault::EmptyBadRequest => Response::new(400).into(),
+        Fault::Drop => Reply::Drop,
+        Fault::Oversized => Response::new(200).header("Content-Type", "application/json").body(oversized_body()).into(),
+    }
+}
+
+/// A syntactically valid JSON object of exactly [`OVERSIZED_BYTES`] bytes.
+fn oversized_body() -> Vec<u8> {
+    let prefix = b"{\"access_token\":\"";
+    let suffix = b"\",\"token_type\":\"Bearer\"}";
+    let mut body = Vec::with_capacity(OVERSIZED_BYTES);
+    body.extend_from_slice(prefix);
+    body.resize(OVERSIZED_BYTES - suffix.len(), b'a');
+    body.extend_from_slice(suffix);
+    body
+}
