@@ -4,6 +4,7 @@ use url::Url;
 
 use crate::config::{without_query, ClientConfig};
 use crate::error::OAuthErrorCode;
+use crate::form;
 use crate::secret::{constant_time_eq, AuthorizationCode, StateToken};
 use crate::token::clip;
 use crate::Error;
@@ -33,9 +34,7 @@ pub(crate) fn check(config: &ClientConfig, expected_state: &StateToken, raw: &st
             raw.len()
         )));
     }
-    let url = parse(config, raw)?;
-    same_target(&config.redirect_uri, &url)?;
-    let p = params(&url)?;
+    let p = params(target_query(config, raw)?)?;
     if let Some(error) = p.error {
         return Err(Error::AuthorizationDenied {
             error: OAuthErrorCode::parse(&error),
@@ -55,26 +54,33 @@ pub(crate) fn check(config: &ClientConfig, expected_state: &StateToken, raw: &st
     }
 }
 
-fn parse(config: &ClientConfig, raw: &str) -> Result<Url, Error> {
-    let result = if raw.starts_with('/') { config.redirect_uri.join(raw) } else { Url::parse(raw) };
-    result.map_err(|e| Error::malformed(format!("not a url: {e}")))
-}
-
-fn same_target(expected: &Url, got: &Url) -> Result<(), Error> {
-    let same = expected.scheme() == got.scheme()
-        && expected.host() == got.host()
-        && expected.port_or_known_default() == got.port_or_known_default()
-        && expected.path() == got.path();
+/// Checks that `raw` targets the redirect URI and returns its query string.
+fn target_query<'a>(config: &ClientConfig, raw: &'a str) -> Result<&'a str, Error> {
+    let without_fragment = raw.split('#').next().unwrap_or_default();
+    let (target, query) = without_fragment.split_once('?').unwrap_or((without_fragment, ""));
+    // Fast path: the target is spelled exactly as configured (the usual case).
+    let expected = config.redirect_uri.as_str().split(['?', '#']).next().unwrap_or_default();
+    if target == expected || (raw.starts_with('/') && target == config.redirect_uri.path()) {
+        return Ok(query);
+    }
+    // Slow path: compare the parsed parts, so `:443` or an upper-case host still match.
+    let parsed = if raw.starts_with('/') { config.redirect_uri.join(raw) } else { Url::parse(raw) };
+    let got = parsed.map_err(|e| Error::malformed(format!("not a url: {e}")))?;
+    let want = &config.redirect_uri;
+    let same = want.scheme() == got.scheme()
+        && want.host() == got.host()
+        && want.port_or_known_default() == got.port_or_known_default()
+        && want.path() == got.path();
     if same {
-        Ok(())
+        Ok(query)
     } else {
-        Err(Error::WrongRedirect { expected: without_query(expected), got: clip(&without_query(got)) })
+        Err(Error::WrongRedirect { expected: without_query(want), got: clip(&without_query(&got)) })
     }
 }
 
-fn params(url: &Url) -> Result<Params, Error> {
+fn params(query: &str) -> Result<Params, Error> {
     let mut p = Params::default();
-    for (name, value) in url.query_pairs() {
+    for (name, value) in form::parse(query) {
         let slot = match name.as_ref() {
             "code" => &mut p.code,
             "state" => &mut p.state,

@@ -400,9 +400,9 @@ fn b64(bytes: &[u8]) -> String {
 fn append_query(url: &mut String, name: &str, value: &str) {
     let fragment = url.find('#').map(|i| url.split_off(i));
     url.push(if url.contains('?') { '&' } else { '?' });
-    url.extend(url::form_urlencoded::byte_serialize(name.as_bytes()));
+    crate::form::encode_into(url, name);
     url.push('=');
-    url.extend(url::form_urlencoded::byte_serialize(value.as_bytes()));
+    crate::form::encode_into(url, value);
     if let Some(f) = fragment {
         url.push_str(&f);
     }

@@ -61,6 +61,7 @@ mod config;
 mod discovery;
 mod error;
 mod flow;
+mod form;
 mod http;
 mod pkce;
 mod random;

@@ -2,9 +2,9 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use url::form_urlencoded::{byte_serialize, Serializer};
 
 use crate::config::{ClientAuth, ClientConfig};
+use crate::form::{self, FormWriter};
 use crate::http::{HttpRequest, Method};
 use crate::pkce;
 use crate::secret::{Nonce, PkceVerifier, StateToken};
@@ -20,44 +20,45 @@ pub(crate) fn authorization_url(
     let mut url = String::with_capacity(endpoint.len() + 256);
     url.push_str(endpoint);
     url.push(if config.provider.authorization_endpoint.query().is_some() { '&' } else { '?' });
-    let start = url.len();
-    let mut q = Serializer::for_suffix(url, start);
-    q.append_pair("response_type", "code")
-        .append_pair("client_id", &config.client_id)
-        .append_pair("redirect_uri", config.redirect_uri.as_str());
+    let mut q = FormWriter::after(url);
+    q.pair("response_type", "code")
+        .pair("client_id", &config.client_id)
+        .pair("redirect_uri", config.redirect_uri.as_str());
     if !config.scopes.is_empty() {
-        q.append_pair("scope", &config.scopes.join(" "));
+        q.pair("scope", &config.scopes.join(" "));
     }
-    q.append_pair("state", state.expose());
+    q.pair("state", state.expose());
     let method = config.provider.pkce;
     if let (Some(v), Some(m)) = (verifier, method.as_param()) {
         if let Some(challenge) = pkce::challenge(method, v) {
-            q.append_pair("code_challenge", &challenge).append_pair("code_challenge_method", m);
+            q.pair("code_challenge", &challenge).pair("code_challenge_method", m);
         }
     }
     if let Some(n) = nonce {
-        q.append_pair("nonce", n.expose());
+        q.pair("nonce", n.expose());
     }
     for (name, value) in &config.extra_params {
-        q.append_pair(name, value);
+        q.pair(name, value);
     }
     q.finish()
 }
 
 /// A form POST to `url` with the client's authentication added.
 pub(crate) fn client_form(config: &ClientConfig, url: &str, fields: &[(&str, &str)]) -> HttpRequest {
-    let mut body = Serializer::new(String::with_capacity(256));
-    body.extend_pairs(fields);
+    let mut body = FormWriter::after(String::with_capacity(256));
+    for (name, value) in fields {
+        body.pair(name, value);
+    }
     let mut headers = vec![
         ("Content-Type".to_owned(), "application/x-www-form-urlencoded".to_owned()),
         ("Accept".to_owned(), "application/json".to_owned()),
     ];
     // client_id goes in the body for every method: public clients need it, and
     // servers that take HTTP Basic accept a matching one (Speakap documents it).
-    body.append_pair("client_id", &config.client_id);
+    body.pair("client_id", &config.client_id);
     match (config.provider.client_auth, &config.client_secret) {
         (ClientAuth::ClientSecretPost, Some(secret)) => {
-            body.append_pair("client_secret", secret.expose());
+            body.pair("client_secret", secret.expose());
         }
         (ClientAuth::ClientSecretBasic, Some(secret)) => {
             headers.push(("Authorization".to_owned(), basic_auth(&config.client_id, secret.expose())));
@@ -70,9 +71,9 @@ pub(crate) fn client_form(config: &ClientConfig, url: &str, fields: &[(&str, &st
 /// `Basic base64(urlencode(id):urlencode(secret))`, as RFC 6749 §2.3.1 asks.
 fn basic_auth(id: &str, secret: &str) -> String {
     let mut pair = String::with_capacity(id.len() + secret.len() + 1);
-    pair.extend(byte_serialize(id.as_bytes()));
+    form::encode_into(&mut pair, id);
     pair.push(':');
-    pair.extend(byte_serialize(secret.as_bytes()));
+    form::encode_into(&mut pair, secret);
     format!("Basic {}", STANDARD.encode(pair))
 }
 

@@ -130,14 +130,14 @@ pub fn parse_token_response(
     previous: Option<&TokenSet>,
 ) -> Result<(TokenSet, Vec<Warning>), Error> {
     let mut warnings = Vec::new();
-    let obj = json_object(response, &mut warnings)?;
-    if let Some(err) = oauth_error(&obj, response.status) {
+    let raw = json_object(response, &mut warnings)?;
+    if let Some(err) = oauth_error(&raw, response.status) {
         return Err(err);
     }
     if !(200..300).contains(&response.status) {
-        return Err(unexpected(response, format!("json without an error code (fields: {})", field_names(&obj))));
+        return Err(unexpected(response, format!("json without an error code (fields: {})", raw.field_names())));
     }
-    token_set(obj, response, now, previous, &mut warnings).map(|t| (t, warnings))
+    token_set(raw, response, now, previous, &mut warnings).map(|t| (t, warnings))
 }
 
 /// Checks an RFC 7009 revocation response: 200 is success, anything else an error.
@@ -153,7 +153,7 @@ pub fn parse_revocation_response(response: &HttpResponse) -> Result<(), Error> {
     }
 }
 
-fn json_object(response: &HttpResponse, warnings: &mut Vec<Warning>) -> Result<Map<String, Value>, Error> {
+fn json_object(response: &HttpResponse, warnings: &mut Vec<Warning>) -> Result<Raw, Error> {
     let body = &response.body;
     if body.len() > MAX_BODY {
         return Err(unexpected(response, format!("body of {} bytes exceeds the {MAX_BODY} byte limit", body.len())));
@@ -165,43 +165,165 @@ fn json_object(response: &HttpResponse, warnings: &mut Vec<Warning>) -> Result<M
     if trimmed[0] != b'{' {
         return Err(unexpected(response, format!("not json: {}", prefix(trimmed))));
     }
-    let obj: Map<String, Value> = serde_json::from_slice(trimmed)
+    let raw: Raw = serde_json::from_slice(trimmed)
         .map_err(|e| unexpected(response, format!("malformed json at line {} column {}", e.line(), e.column())))?;
     let media = response.media_type().unwrap_or_default();
     if media != "application/json" && !media.ends_with("+json") {
         warnings.push(Warning::ContentTypeNotJson { got: media });
     }
-    Ok(obj)
+    Ok(raw)
 }
 
-fn oauth_error(obj: &Map<String, Value>, status: u16) -> Option<Error> {
-    let code = obj.get("error")?.as_str()?;
+/// A token or error response as read: the RFC 6749 fields by name, everything else kept aside.
+#[derive(Default)]
+struct Raw {
+    access_token: Option<Value>,
+    token_type: Option<Value>,
+    expires_in: Option<Value>,
+    refresh_token: Option<Value>,
+    scope: Option<Value>,
+    id_token: Option<Value>,
+    error: Option<Value>,
+    error_description: Option<Value>,
+    error_uri: Option<Value>,
+    extra: Map<String, Value>,
+}
+
+impl Raw {
+    fn slot(&mut self, key: &str) -> Option<&mut Option<Value>> {
+        Some(match key {
+            "access_token" => &mut self.access_token,
+            "token_type" => &mut self.token_type,
+            "expires_in" => &mut self.expires_in,
+            "refresh_token" => &mut self.refresh_token,
+            "scope" => &mut self.scope,
+            "id_token" => &mut self.id_token,
+            "error" => &mut self.error,
+            "error_description" => &mut self.error_description,
+            "error_uri" => &mut self.error_uri,
+            _ => return None,
+        })
+    }
+
+    fn field_names(&self) -> String {
+        let known = [
+            ("token_type", &self.token_type),
+            ("expires_in", &self.expires_in),
+            ("refresh_token", &self.refresh_token),
+            ("scope", &self.scope),
+            ("id_token", &self.id_token),
+            ("error_description", &self.error_description),
+            ("error_uri", &self.error_uri),
+        ];
+        let names: Vec<String> = known
+            .iter()
+            .filter(|(_, v)| v.is_some())
+            .map(|(k, _)| (*k).to_owned())
+            .chain(self.extra.keys().map(|k| clip(k)))
+            .collect();
+        if names.is_empty() {
+            "none".to_owned()
+        } else {
+            names.join(", ")
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Raw {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct RawVisitor;
+        impl<'de> serde::de::Visitor<'de> for RawVisitor {
+            type Value = Raw;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a json object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Raw, A::Error> {
+                let mut raw = Raw::default();
+                while let Some(key) = map.next_key::<Key<'de>>()? {
+                    let value: Value = map.next_value()?;
+                    match raw.slot(key.as_str()) {
+                        Some(slot) => *slot = Some(value),
+                        None => {
+                            raw.extra.insert(key.into_owned(), value);
+                        }
+                    }
+                }
+                Ok(raw)
+            }
+        }
+        d.deserialize_map(RawVisitor)
+    }
+}
+
+/// An object key, borrowed from the input when it has no escapes.
+enum Key<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+}
+
+impl Key<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            Key::Borrowed(s) => s,
+            Key::Owned(s) => s,
+        }
+    }
+
+    fn into_owned(self) -> String {
+        match self {
+            Key::Borrowed(s) => s.to_owned(),
+            Key::Owned(s) => s,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> serde::de::Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string key")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key::Borrowed(v))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key::Owned(v.to_owned()))
+            }
+        }
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+fn oauth_error(raw: &Raw, status: u16) -> Option<Error> {
+    let code = raw.error.as_ref()?.as_str()?;
     Some(Error::OAuth {
         error: OAuthErrorCode::parse(&clip(code)),
-        description: text(obj, "error_description"),
-        uri: text(obj, "error_uri"),
+        description: text(&raw.error_description),
+        uri: text(&raw.error_uri),
         status,
     })
 }
 
 fn token_set(
-    mut obj: Map<String, Value>,
+    mut raw: Raw,
     response: &HttpResponse,
     now: u64,
     previous: Option<&TokenSet>,
     warnings: &mut Vec<Warning>,
 ) -> Result<TokenSet, Error> {
-    let access_token = match obj.remove("access_token") {
+    let access_token = match raw.access_token.take() {
         Some(Value::String(s)) if !s.is_empty() => AccessToken::new(bounded(response, "access_token", s)?),
         Some(_) => return Err(unexpected(response, "access_token is not a non-empty string".into())),
         None => {
             return Err(unexpected(
                 response,
-                format!("json without access_token or error (fields: {})", field_names(&obj)),
+                format!("json without access_token or error (fields: {})", raw.field_names()),
             ))
         }
     };
-    let token_type = match obj.remove("token_type") {
+    let token_type = match raw.token_type.take() {
         Some(Value::String(t)) if t == "Bearer" => t,
         Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => {
             warnings.push(Warning::TokenTypeCase { got: t });
@@ -216,8 +338,8 @@ fn token_set(
             return Err(unexpected(response, format!("unsupported token_type {shown:?}; only Bearer is supported")));
         }
     };
-    let expires_at = expires_in(obj.remove("expires_in"), warnings).map(|s| now.saturating_add(s));
-    let refresh_token = match obj.remove("refresh_token") {
+    let expires_at = expires_in(raw.expires_in.take(), warnings).map(|s| now.saturating_add(s));
+    let refresh_token = match raw.refresh_token.take() {
         Some(Value::String(s)) if !s.is_empty() => Some(RefreshToken::new(bounded(response, "refresh_token", s)?)),
         Some(Value::Null) | None => None,
         Some(_) => return Err(unexpected(response, "refresh_token is not a string".into())),
@@ -229,18 +351,27 @@ fn token_set(
         }
         (fresh, _) => fresh,
     };
-    let scope = match obj.remove("scope") {
+    let scope = match raw.scope.take() {
         Some(Value::String(s)) => Some(s),
         _ => previous.and_then(|p| p.scope.clone()),
     };
-    let id_token = match obj.remove("id_token") {
+    let id_token = match raw.id_token.take() {
         Some(Value::String(s)) => Some(IdToken::new(bounded(response, "id_token", s)?)),
         _ => previous.and_then(|p| p.id_token.clone()),
     };
-    if !obj.is_empty() {
-        warnings.push(Warning::ExtraFields { names: obj.keys().cloned().collect() });
+    if !raw.extra.is_empty() {
+        warnings.push(Warning::ExtraFields { names: raw.extra.keys().cloned().collect() });
     }
-    Ok(TokenSet { access_token, token_type, refresh_token, expires_at, issued_at: now, scope, id_token, extra: obj })
+    Ok(TokenSet {
+        access_token,
+        token_type,
+        refresh_token,
+        expires_at,
+        issued_at: now,
+        scope,
+        id_token,
+        extra: raw.extra,
+    })
 }
 
 fn expires_in(value: Option<Value>, warnings: &mut Vec<Warning>) -> Option<u64> {
@@ -278,8 +409,8 @@ fn bounded(response: &HttpResponse, field: &str, value: String) -> Result<String
     Ok(value)
 }
 
-fn text(obj: &Map<String, Value>, key: &str) -> Option<String> {
-    obj.get(key).and_then(Value::as_str).map(clip)
+fn text(value: &Option<Value>) -> Option<String> {
+    value.as_ref().and_then(Value::as_str).map(clip)
 }
 
 /// Cuts server-provided text to a sane length for messages.
@@ -292,13 +423,6 @@ pub(crate) fn clip(s: &str) -> String {
         end -= 1;
     }
     format!("{}...", &s[..end])
-}
-
-fn field_names(obj: &Map<String, Value>) -> String {
-    if obj.is_empty() {
-        return "none".to_owned();
-    }
-    obj.keys().map(|k| clip(k)).collect::<Vec<_>>().join(", ")
 }
 
 /// A short, single-line prefix of a non-JSON body.
