@@ -1,0 +1,308 @@
+//! The blocking driver: a [`Client`] that loops over the core's [`Flow`] with a transport, a store and a clock.
+//!
+//! The client holds no protocol logic: it asks the flow for each request, sends it,
+//! hands the answer back and stores what comes out. Tokens live in the store, which
+//! is the one source of truth; new tokens are saved before any caller sees them.
+//!
+//! Refreshes are single-flight. A caller that needs one takes the client's mutex and
+//! then the store's lock ([`TokenStore::lock`], a file lock for [`FileStore`](crate::FileStore)),
+//! reloads the store, and refreshes only if the tokens there are still the ones it
+//! found stale; otherwise another thread or process has refreshed, and it adopts
+//! the result. A rotating refresh token is therefore used exactly once.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use authflow_core::{
+    parse_revocation_response, ClientConfig, Error, Flow, HttpRequest, HttpResponse, TokenKind, TokenSet,
+    TransportErrorKind,
+};
+
+use crate::listener::{open_browser, LoopbackListener};
+use crate::store::{MemoryStore, TokenStore};
+use crate::transport::{HttpClient, UreqTransport};
+
+/// A clock returning Unix seconds.
+pub type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
+
+/// Called with the authorization URL when [`Client::login`] starts.
+pub type UrlCallback = Box<dyn Fn(&str) + Send + Sync>;
+
+/// How [`Client::login`] runs the loopback flow.
+pub struct LoginOptions {
+    /// How long to wait for the browser to come back. Default 5 minutes.
+    pub timeout: Duration,
+    /// Open the authorization URL in the default browser. Default false.
+    pub open_browser: bool,
+    /// Told the authorization URL; when `None` it is printed to standard error.
+    pub on_url: Option<UrlCallback>,
+}
+
+impl LoginOptions {
+    /// The defaults: five minutes, no browser, the URL printed to standard error.
+    pub fn new() -> LoginOptions {
+        LoginOptions::default()
+    }
+
+    /// Sets how long to wait for the browser.
+    pub fn timeout(mut self, timeout: Duration) -> LoginOptions {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Opens the authorization URL in the default browser (see [`open_browser`]).
+    pub fn open_browser(mut self, open: bool) -> LoginOptions {
+        self.open_browser = open;
+        self
+    }
+
+    /// Hands the authorization URL to `announce` instead of printing it.
+    pub fn on_url(mut self, announce: impl Fn(&str) + Send + Sync + 'static) -> LoginOptions {
+        self.on_url = Some(Box::new(announce));
+        self
+    }
+}
+
+impl Default for LoginOptions {
+    fn default() -> Self {
+        LoginOptions { timeout: Duration::from_secs(300), open_browser: false, on_url: None }
+    }
+}
+
+impl std::fmt::Debug for LoginOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginOptions")
+            .field("timeout", &self.timeout)
+            .field("open_browser", &self.open_browser)
+            .field("on_url", &self.on_url.is_some())
+            .finish()
+    }
+}
+
+/// A blocking OAuth client: login, token storage, auto-refresh and authorized API calls.
+///
+/// It is `Send + Sync`: share it in an `Arc` and call it from many threads.
+pub struct Client {
+    config: Arc<ClientConfig>,
+    transport: Arc<dyn HttpClient>,
+    store: Arc<dyn TokenStore>,
+    clock: Clock,
+    refreshing: Mutex<()>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A client with the default transport ([`UreqTransport`]), a [`MemoryStore`] and the system clock.
+    pub fn new(config: ClientConfig) -> Client {
+        Client {
+            config: Arc::new(config),
+            transport: Arc::new(UreqTransport::new()),
+            store: Arc::new(MemoryStore::new()),
+            clock: Arc::new(system_now),
+            refreshing: Mutex::new(()),
+        }
+    }
+
+    /// Uses another HTTP client.
+    pub fn with_transport(mut self, transport: Arc<dyn HttpClient>) -> Client {
+        self.transport = transport;
+        self
+    }
+
+    /// Uses another token store.
+    pub fn with_store(mut self, store: Arc<dyn TokenStore>) -> Client {
+        self.store = store;
+        self
+    }
+
+    /// Uses another clock (Unix seconds), for tests and simulations.
+    pub fn with_clock(mut self, clock: Clock) -> Client {
+        self.clock = clock;
+        self
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// The token store.
+    pub fn store(&self) -> &Arc<dyn TokenStore> {
+        &self.store
+    }
+
+    /// The current time from the client's clock.
+    pub fn now(&self) -> u64 {
+        (self.clock)()
+    }
+
+    /// Starts a login. Send the user to the flow's `authorization_url()`, then call [`Client::finish`].
+    pub fn start(&self) -> Result<Flow, Error> {
+        Flow::start(Arc::clone(&self.config), self.now())
+    }
+
+    /// Checks the redirect back, exchanges the code (once, never retried) and stores the tokens.
+    pub fn finish(&self, flow: &mut Flow, callback_url: &str) -> Result<TokenSet, Error> {
+        flow.callback(callback_url)?;
+        let request = flow.exchange_request()?;
+        let response = self.send_token_request(flow, &request)?;
+        flow.exchange_response(&response, self.now())?;
+        let tokens = held(flow)?;
+        self.store.save(&tokens)?;
+        Ok(tokens)
+    }
+
+    /// The full loopback login: listen on the redirect URI, announce the authorization URL
+    /// (and open a browser if asked), wait for the redirect back, exchange and store.
+    ///
+    /// With port 0 in the redirect URI the OS picks a free port, and the flow uses the real one.
+    pub fn login(&self, options: LoginOptions) -> Result<TokenSet, Error> {
+        let listener = LoopbackListener::bind(&self.config.redirect_uri)?;
+        let config = if *listener.redirect_uri() == self.config.redirect_uri {
+            Arc::clone(&self.config)
+        } else {
+            Arc::new(ClientConfig { redirect_uri: listener.redirect_uri().clone(), ..(*self.config).clone() })
+        };
+        let mut flow = Flow::start(config, self.now())?;
+        let url = flow.authorization_url()?;
+        match &options.on_url {
+            Some(announce) => announce(&url),
+            None => eprintln!("Open this URL in your browser to sign in:\n\n    {url}\n"),
+        }
+        if options.open_browser {
+            open_browser(&url);
+        }
+        listener.wait(options.timeout, |callback| self.finish(&mut flow, callback)).map_err(|e| match e {
+            Error::Transport { kind: TransportErrorKind::Timeout, message } => {
+                Error::Transport { kind: TransportErrorKind::Timeout, message: format!("{message}: {url}") }
+            }
+            other => other,
+        })
+    }
+
+    /// The stored tokens, as they are (no refresh).
+    pub fn tokens(&self) -> Result<Option<TokenSet>, Error> {
+        self.store.load()
+    }
+
+    /// Refreshes now, whatever the expiry. Callers racing with it share one refresh.
+    pub fn refresh(&self) -> Result<TokenSet, Error> {
+        let stale = self.stored()?;
+        self.refresh_from(&stale)
+    }
+
+    /// Tokens fit for use: the stored ones, refreshed first when [`TokenSet::refresh_due`] says so.
+    ///
+    /// Without a refresh token, tokens that are due but not yet expired are returned as
+    /// they are; expired ones are an error (sign in again).
+    pub fn valid_tokens(&self) -> Result<TokenSet, Error> {
+        let tokens = self.stored()?;
+        let now = self.now();
+        let refreshable = tokens.refresh_token.is_some() || tokens.expires_within(now, 0);
+        if tokens.refresh_due(now) && refreshable {
+            self.refresh_from(&tokens)
+        } else {
+            Ok(tokens)
+        }
+    }
+
+    /// Sends an API request with the access token, refreshing first when due.
+    ///
+    /// On a 401, if a refresh token is held, refreshes once and retries once; any other
+    /// status is returned as is.
+    pub fn send(&self, request: HttpRequest) -> Result<HttpResponse, Error> {
+        let tokens = self.valid_tokens()?;
+        let response = self.send_with(&tokens, request.clone())?;
+        if response.status != 401 || tokens.refresh_token.is_none() {
+            return Ok(response);
+        }
+        let fresh = self.refresh_from(&tokens)?;
+        self.send_with(&fresh, request)
+    }
+
+    /// GETs an API path (resolved against the provider's API base) or an absolute URL.
+    pub fn get(&self, path_or_url: &str) -> Result<HttpResponse, Error> {
+        let url = self.config.provider.api_url(path_or_url)?;
+        self.send(HttpRequest::get(url.as_str()))
+    }
+
+    /// Revokes a token at the provider (RFC 7009). Revoking the refresh token also clears the store.
+    pub fn revoke(&self, which: TokenKind) -> Result<(), Error> {
+        let _in_process = self.refreshing.lock().unwrap_or_else(PoisonError::into_inner);
+        let _store = self.store.lock()?;
+        let tokens = self.stored()?;
+        let request = Flow::from_tokens(Arc::clone(&self.config), tokens).revocation_request(which)?;
+        let response = self.transport.send(&request)?;
+        parse_revocation_response(&response)?;
+        if which == TokenKind::RefreshToken {
+            self.store.clear()?;
+        }
+        Ok(())
+    }
+
+    /// Forgets the stored tokens locally, without telling the provider.
+    pub fn sign_out(&self) -> Result<(), Error> {
+        let _store = self.store.lock()?;
+        self.store.clear()
+    }
+
+    fn stored(&self) -> Result<TokenSet, Error> {
+        self.store.load()?.ok_or_else(|| Error::Config {
+            reason: format!("no tokens stored for {}: sign in first", self.config.provider.name),
+        })
+    }
+
+    fn send_with(&self, tokens: &TokenSet, request: HttpRequest) -> Result<HttpResponse, Error> {
+        let request = Flow::from_tokens(Arc::clone(&self.config), tokens.clone()).authorize(request)?;
+        self.transport.send(&request)
+    }
+
+    /// Refreshes `stale`, unless the store already holds something newer: then that is the answer.
+    fn refresh_from(&self, stale: &TokenSet) -> Result<TokenSet, Error> {
+        let _in_process = self.refreshing.lock().unwrap_or_else(PoisonError::into_inner);
+        let _store = self.store.lock()?;
+        let current = self.stored()?;
+        if current != *stale {
+            return Ok(current);
+        }
+        let mut flow = Flow::from_tokens(Arc::clone(&self.config), current);
+        let request = flow.refresh_request()?;
+        let response = self.send_token_request(&mut flow, &request)?;
+        flow.refresh_response(&response, self.now())?;
+        let fresh = held(&flow)?;
+        self.store.save(&fresh)?;
+        Ok(fresh)
+    }
+
+    /// Sends a code exchange or refresh. A failure is reported to the flow; a redirect is a failure.
+    fn send_token_request(&self, flow: &mut Flow, request: &HttpRequest) -> Result<HttpResponse, Error> {
+        let failed = match self.transport.send(request) {
+            Ok(response) if !(300..400).contains(&response.status) => return Ok(response),
+            Ok(response) => Error::Transport {
+                kind: TransportErrorKind::Redirect,
+                message: format!(
+                    "the token endpoint answered http {} (a redirect), which is never followed: check the token url",
+                    response.status
+                ),
+            },
+            Err(e) => e,
+        };
+        flow.request_failed()?;
+        Err(failed)
+    }
+}
+
+fn held(flow: &Flow) -> Result<TokenSet, Error> {
+    flow.tokens()
+        .cloned()
+        .ok_or(Error::InvalidState { state: flow.state_name(), operation: "read the tokens of the flow" })
+}
+
+fn system_now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}

@@ -1,0 +1,291 @@
+//! The loopback redirect listener (RFC 8252 §7.3): receives the browser's redirect back on 127.0.0.1.
+//!
+//! [`LoopbackListener::bind`] listens on the redirect URI's host and port;
+//! [`LoopbackListener::wait`] answers requests to other paths (a favicon) with 404,
+//! hands the first request to the redirect path to a check, answers it with a small
+//! HTML page and returns. Each connection is read on its own thread with a short read
+//! timeout, so a silent or slow client never holds up the real callback.
+
+use std::io::{self, Read, Write};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use authflow_core::{Error, TransportErrorKind, Url};
+
+/// How long one connection may take to send its request line and headers.
+const READ_TIMEOUT: Duration = Duration::from_secs(3);
+/// The largest request head read; a callback URL is far smaller.
+const MAX_HEAD: usize = 32 << 10;
+/// How often the accept loop looks for new connections.
+const POLL: Duration = Duration::from_millis(10);
+
+/// A listener on a loopback redirect URI, waiting for the browser to come back.
+#[derive(Debug)]
+pub struct LoopbackListener {
+    listener: TcpListener,
+    redirect_uri: Url,
+}
+
+impl LoopbackListener {
+    /// Listens on the host and port of `redirect_uri`, which must be `http` on a loopback host.
+    ///
+    /// `localhost` binds 127.0.0.1. Port 0 lets the OS pick a free port; [`redirect_uri`](Self::redirect_uri)
+    /// then reports the real one.
+    pub fn bind(redirect_uri: &Url) -> Result<LoopbackListener, Error> {
+        let ip = loopback_ip(redirect_uri)?;
+        let port = redirect_uri.port_or_known_default().unwrap_or(80);
+        let listener = TcpListener::bind(SocketAddr::new(ip, port)).map_err(|e| bind_error(&e, redirect_uri, port))?;
+        let real_port = listener.local_addr().map_err(|e| bind_error(&e, redirect_uri, port))?.port();
+        listener.set_nonblocking(true).map_err(|e| bind_error(&e, redirect_uri, port))?;
+        let mut redirect_uri = redirect_uri.clone();
+        if real_port != port {
+            redirect_uri
+                .set_port(Some(real_port))
+                .map_err(|()| Error::Config { reason: "cannot set the port of the redirect uri".to_owned() })?;
+        }
+        Ok(LoopbackListener { listener, redirect_uri })
+    }
+
+    /// The redirect URI with the port actually bound.
+    pub fn redirect_uri(&self) -> &Url {
+        &self.redirect_uri
+    }
+
+    /// The port actually bound.
+    pub fn port(&self) -> u16 {
+        self.redirect_uri.port_or_known_default().unwrap_or(80)
+    }
+
+    /// Waits up to `timeout` for a request to the redirect path and passes its full URL to `check`.
+    ///
+    /// The browser gets a page saying it is signed in when `check` succeeds, or the
+    /// error (HTML-escaped) when it fails; either result is returned. Requests to other
+    /// paths get 404 and waiting goes on. When time runs out the error is
+    /// [`Error::Transport`] with [`TransportErrorKind::Timeout`].
+    pub fn wait<T>(&self, timeout: Duration, mut check: impl FnMut(&str) -> Result<T, Error>) -> Result<T, Error> {
+        let deadline = Instant::now() + timeout;
+        let (sender, requests) = mpsc::channel::<(TcpStream, io::Result<Head>)>();
+        loop {
+            match self.listener.accept() {
+                Ok((stream, _)) => {
+                    let sender = sender.clone();
+                    std::thread::spawn(move || {
+                        let head = read_head(&stream);
+                        // The receiver is gone once a callback was handled; the stream just closes.
+                        let _ = sender.send((stream, head));
+                    });
+                    continue;
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) if is_transient(&e) => {}
+                Err(e) => return Err(transport(TransportErrorKind::Io, format!("accepting a connection failed: {e}"))),
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(transport(
+                    TransportErrorKind::Timeout,
+                    format!(
+                        "no browser came back to {} within {} s; open the authorization url and sign in",
+                        self.redirect_uri,
+                        timeout.as_secs()
+                    ),
+                ));
+            }
+            let (mut stream, head) = match requests.recv_timeout(POLL.min(deadline - now)) {
+                Ok(request) => request,
+                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => continue,
+            };
+            let Ok(head) = head else { continue };
+            if head.path() != self.redirect_uri.path() {
+                respond(&mut stream, "404 Not Found", "Not found", "This is not the sign-in page.");
+                continue;
+            }
+            if head.method != "GET" {
+                respond(&mut stream, "405 Method Not Allowed", "Method not allowed", "Use GET.");
+                continue;
+            }
+            let url = format!("{}{}", origin(&self.redirect_uri), head.target);
+            let result = check(&url);
+            match &result {
+                Ok(_) => respond(&mut stream, "200 OK", "Signed in", "You are signed in. You can close this tab."),
+                Err(e) => respond(&mut stream, "400 Bad Request", "Sign-in failed", &e.to_string()),
+            }
+            return result;
+        }
+    }
+}
+
+fn loopback_ip(uri: &Url) -> Result<IpAddr, Error> {
+    if uri.scheme() != "http" {
+        return Err(Error::Config {
+            reason: format!(
+                "a loopback listener serves plain http redirect uris, not {}: use http://127.0.0.1:PORT/PATH",
+                uri.scheme()
+            ),
+        });
+    }
+    let ip = match uri.host() {
+        Some(url::Host::Domain(d)) if d.eq_ignore_ascii_case("localhost") => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        Some(url::Host::Ipv4(ip)) if ip.is_loopback() => IpAddr::V4(ip),
+        Some(url::Host::Ipv6(ip)) if ip.is_loopback() => IpAddr::V6(ip),
+        _ => {
+            return Err(Error::Config {
+                reason: format!(
+                    "a loopback listener can only serve loopback redirect uris (localhost, 127.0.0.1, [::1]), not {}",
+                    uri.host_str().unwrap_or("a uri without host")
+                ),
+            })
+        }
+    };
+    Ok(ip)
+}
+
+fn bind_error(e: &io::Error, uri: &Url, port: u16) -> Error {
+    let host = uri.host_str().unwrap_or("localhost");
+    let reason = match e.kind() {
+        io::ErrorKind::AddrInUse => format!(
+            "port {port} on {host} is already in use: another program or another instance of this one is \
+             listening on port {port}; stop it, or choose another port and update both REDIRECT_URI and the \
+             redirect uri registered at the provider"
+        ),
+        io::ErrorKind::PermissionDenied => format!(
+            "no permission to listen on port {port}: ports below 1024 need administrator privileges; use 8080 \
+             or higher, and update both REDIRECT_URI and the redirect uri registered at the provider"
+        ),
+        _ => format!("cannot listen on {host}:{port}: {e}"),
+    };
+    Error::Config { reason }
+}
+
+/// Errors on one incoming connection that do not affect the listener.
+fn is_transient(e: &io::Error) -> bool {
+    matches!(e.kind(), io::ErrorKind::ConnectionAborted | io::ErrorKind::ConnectionReset | io::ErrorKind::Interrupted)
+}
+
+fn transport(kind: TransportErrorKind, message: String) -> Error {
+    Error::Transport { kind, message }
+}
+
+/// `http://host:port` of the redirect URI (the URL crate always writes a non-default port).
+fn origin(uri: &Url) -> String {
+    uri.origin().ascii_serialization()
+}
+
+/// The request line of one request.
+struct Head {
+    method: String,
+    /// The origin-form target: path and query.
+    target: String,
+}
+
+impl Head {
+    fn path(&self) -> &str {
+        self.target.split(['?', '#']).next().unwrap_or_default()
+    }
+}
+
+/// Reads the request head, giving up after [`READ_TIMEOUT`] or [`MAX_HEAD`] bytes.
+fn read_head(stream: &TcpStream) -> io::Result<Head> {
+    stream.set_nonblocking(false)?;
+    stream.set_read_timeout(Some(READ_TIMEOUT))?;
+    stream.set_write_timeout(Some(READ_TIMEOUT))?;
+    let started = Instant::now();
+    let mut head = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 2048];
+    let mut reader = stream;
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        if head.len() > MAX_HEAD || started.elapsed() > READ_TIMEOUT {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, "request head too large or too slow"));
+        }
+        match reader.read(&mut chunk)? {
+            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+            n => head.extend_from_slice(&chunk[..n]),
+        }
+    }
+    let line = head.split(|&b| b == b'\r').next().unwrap_or_default();
+    let line = String::from_utf8_lossy(line);
+    let mut parts = line.split(' ');
+    let (Some(method), Some(target)) = (parts.next(), parts.next()) else {
+        return Err(io::ErrorKind::InvalidData.into());
+    };
+    // An absolute-form target (a proxy's) is cut down to path and query.
+    let target = match target.find("://") {
+        Some(i) => target[i + 3..].find('/').map(|j| &target[i + 3 + j..]).unwrap_or("/"),
+        None => target,
+    };
+    if !target.starts_with('/') {
+        return Err(io::ErrorKind::InvalidData.into());
+    }
+    Ok(Head { method: method.to_owned(), target: target.to_owned() })
+}
+
+fn respond(stream: &mut TcpStream, status: &str, title: &str, message: &str) {
+    let body = format!(
+        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>{title}</title></head>\
+         <body style=\"font-family:sans-serif;margin:3em\"><h1>{title}</h1><p>{}</p></body></html>\n",
+        escape_html(message)
+    );
+    let response = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n\
+         Cache-Control: no-store\r\nReferrer-Policy: no-referrer\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    // The browser may have gone; the result stands either way.
+    let _ = stream.write_all(response.as_bytes()).and_then(|()| stream.flush());
+}
+
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Opens `url` in the user's browser: `$BROWSER` if set, else `xdg-open`, `open` or the Windows URL handler.
+///
+/// Returns whether a launcher could be started. It never fails a login: without a
+/// browser, the user opens the printed URL by hand.
+pub fn open_browser(url: &str) -> bool {
+    let mut command = match std::env::var("BROWSER") {
+        Ok(browser) if !browser.trim().is_empty() => std::process::Command::new(browser.trim()),
+        _ if cfg!(target_os = "macos") => std::process::Command::new("open"),
+        _ if cfg!(windows) => {
+            let mut c = std::process::Command::new("rundll32");
+            c.arg("url.dll,FileProtocolHandler");
+            c
+        }
+        _ => std::process::Command::new("xdg-open"),
+    };
+    command
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    match command.spawn() {
+        Ok(mut child) => {
+            // Reap the launcher in the background so it leaves no zombie.
+            std::thread::spawn(move || child.wait());
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_is_escaped() {
+        assert_eq!(escape_html("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+    }
+}
