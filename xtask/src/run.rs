@@ -1,0 +1,145 @@
+//! The steps behind each xtask command: run tools, stream their output, count test results.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// The workspace root (the parent of this crate).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// Passed and failed counts summed over suites.
+#[derive(Default, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tally {
+    pub passed: u64,
+    pub failed: u64,
+}
+
+impl Tally {
+    fn add(&mut self, other: Tally) {
+        self.passed += other.passed;
+        self.failed += other.failed;
+    }
+}
+
+/// Reads the counts from one line of a test runner's output, if it is a summary line.
+pub fn parse_summary(line: &str) -> Option<Tally> {
+    let line = line.trim();
+    // cargo test: "test result: ok. 12 passed; 0 failed; 0 ignored; ..."
+    if let Some(rest) = line.strip_prefix("test result: ") {
+        let passed = number_before(rest, " passed")?;
+        let failed = number_before(rest, " failed")?;
+        return Some(Tally { passed, failed });
+    }
+    // node --test (TAP): "# pass 8" and "# fail 0"
+    if let Some(n) = line.strip_prefix("# pass ") {
+        return n.trim().parse().ok().map(|passed| Tally { passed, failed: 0 });
+    }
+    if let Some(n) = line.strip_prefix("# fail ") {
+        return n.trim().parse().ok().map(|failed| Tally { passed: 0, failed });
+    }
+    None
+}
+
+fn number_before(text: &str, marker: &str) -> Option<u64> {
+    let end = text.find(marker)?;
+    let start = text[..end].rfind(|c: char| !c.is_ascii_digit()).map_or(0, |i| i + 1);
+    text[start..end].parse().ok()
+}
+
+/// Runs a command in `dir`, echoing its stdout and summing the summaries it prints.
+fn run_counting(name: &str, cmd: &mut Command) -> Result<Tally, String> {
+    eprintln!("\n==> {name}");
+    let mut child = cmd.stdout(Stdio::piped()).spawn().map_err(|e| format!("{name}: cannot start: {e}"))?;
+    let mut tally = Tally::default();
+    if let Some(out) = child.stdout.take() {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            println!("{line}");
+            if let Some(t) = parse_summary(&line) {
+                tally.add(t);
+            }
+        }
+    }
+    let status = child.wait().map_err(|e| format!("{name}: {e}"))?;
+    if !status.success() && tally.failed == 0 {
+        // A crash or a build failure counts as one failure, so it is never silent.
+        tally.failed = 1;
+    }
+    Ok(tally)
+}
+
+fn run_plain(name: &str, cmd: &mut Command) -> Result<(), String> {
+    eprintln!("\n==> {name}");
+    let status = cmd.status().map_err(|e| format!("{name}: cannot start: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{name} failed ({status})"))
+    }
+}
+
+fn cargo() -> Command {
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
+    cmd.current_dir(root());
+    cmd
+}
+
+/// Installs the npm packages of a folder from its lockfile, unless they are already there.
+fn npm_ci(dir: &Path) -> Result<(), String> {
+    if dir.join("node_modules").is_dir() {
+        return Ok(());
+    }
+    run_plain(&format!("npm ci in {}", dir.display()), Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(dir))
+}
+
+/// Every test of every language. Ends with one `N passed, N failed` line.
+pub fn test() -> Result<(), String> {
+    let oidc = root().join("tests/oidc-provider");
+    npm_ci(&oidc)?;
+    let mut total = Tally::default();
+    total.add(run_counting("cargo test (workspace)", cargo().args(["test", "--workspace", "--no-fail-fast"]))?);
+    total.add(run_counting(
+        "node --test (oidc-provider smoke)",
+        Command::new("node").args(["--test", "smoke.mjs"]).current_dir(&oidc),
+    )?);
+    println!("\n{} passed, {} failed", total.passed, total.failed);
+    if total.failed == 0 && total.passed > 0 {
+        Ok(())
+    } else {
+        Err("tests failed".to_owned())
+    }
+}
+
+/// The benchmarks, side by side with the peers.
+pub fn bench(args: &[String]) -> Result<(), String> {
+    run_plain("authflow-bench", cargo().args(["run", "--release", "--quiet", "-p", "authflow-bench", "--"]).args(args))
+}
+
+/// rustfmt and clippy.
+pub fn lint() -> Result<(), String> {
+    run_plain("cargo fmt --check", cargo().args(["fmt", "--all", "--", "--check"]))?;
+    run_plain(
+        "cargo clippy",
+        cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
+    )
+}
+
+/// `authflow demo` against the embedded devserver.
+pub fn demo(args: &[String]) -> Result<(), String> {
+    run_plain("authflow demo", cargo().args(["run", "--quiet", "-p", "authflow-cli", "--", "demo"]).args(args))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_cargo_and_node_summaries() {
+        let t = parse_summary("test result: ok. 12 passed; 3 failed; 0 ignored; 0 measured; 0 filtered out");
+        assert_eq!(t, Some(Tally { passed: 12, failed: 3 }));
+        assert_eq!(parse_summary("# pass 8"), Some(Tally { passed: 8, failed: 0 }));
+        assert_eq!(parse_summary("# fail 1"), Some(Tally { passed: 0, failed: 1 }));
+        assert_eq!(parse_summary("running 3 tests"), None);
+    }
+}
