@@ -163,7 +163,9 @@ impl Flow {
         config.validate()?;
         // 16 bytes of state (128 bits), 32 of verifier, 16 of nonce: one call to the generator.
         let mut bytes = [0u8; 16 + pkce::VERIFIER_BYTES + 16];
-        entropy.fill(&mut bytes)?;
+        // Ask only for what this flow uses: the OS generator costs per byte.
+        let wanted = if config.nonce { bytes.len() } else { 16 + pkce::VERIFIER_BYTES };
+        entropy.fill(&mut bytes[..wanted])?;
         let (csrf, rest) = bytes.split_at(16);
         let (verifier, nonce) = rest.split_at(pkce::VERIFIER_BYTES);
         let state = State::AwaitingCallback {

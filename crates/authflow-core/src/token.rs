@@ -165,7 +165,9 @@ fn json_object(response: &HttpResponse, warnings: &mut Vec<Warning>) -> Result<R
     if trimmed[0] != b'{' {
         return Err(unexpected(response, format!("not json: {}", prefix(trimmed))));
     }
-    let raw: Raw = serde_json::from_slice(trimmed)
+    // Validating UTF-8 once up front is cheaper than serde_json checking every string.
+    let text = std::str::from_utf8(trimmed).map_err(|_| unexpected(response, "body is not utf-8".into()))?;
+    let raw: Raw = serde_json::from_str(text)
         .map_err(|e| unexpected(response, format!("malformed json at line {} column {}", e.line(), e.column())))?;
     let media = response.media_type().unwrap_or_default();
     if media != "application/json" && !media.ends_with("+json") {

@@ -615,14 +615,15 @@ impl Run<'_> {
     fn check_warnings(&self, want: &Value) -> Result<(), String> {
         let flow = self.flow.as_ref().ok_or("no flow")?;
         let want = want.as_array().ok_or("warnings must be an array")?;
-        let have: Vec<Value> = flow.warnings().iter().map(|w| serde_json::to_value(w).unwrap_or_default()).collect();
+        let have: Vec<Value> =
+            flow.warnings().iter().map(|w| sorted_names(serde_json::to_value(w).unwrap_or_default())).collect();
         let mut used = vec![false; have.len()];
         for w in want {
             let found = have.iter().enumerate().position(|(i, h)| {
                 !used[i]
                     && match w {
                         Value::String(tag) => h.get("warning").and_then(Value::as_str) == Some(tag),
-                        other => h == other,
+                        other => *h == sorted_names(other.clone()),
                     }
             });
             match found {
@@ -639,6 +640,14 @@ impl Run<'_> {
         }
         Ok(())
     }
+}
+
+/// `extra_fields` names are compared as a set.
+fn sorted_names(mut warning: Value) -> Value {
+    if let Some(Value::Array(names)) = warning.get_mut("names") {
+        names.sort_by_key(Value::to_string);
+    }
+    warning
 }
 
 fn enum_of<T: serde::de::DeserializeOwned>(v: &Value, what: &str) -> Result<T, String> {
