@@ -286,7 +286,9 @@ impl Client {
             Ok(response) => Error::Transport {
                 kind: TransportErrorKind::Redirect,
                 message: format!(
-                    "the token endpoint answered http {} (a redirect), which is never followed: check the token url",
+                    "{} {}: answered http {}, a redirect, which is never followed on token requests; check the token url",
+                    request.method.as_str(),
+                    request.url.split(['?', '#']).next().unwrap_or_default(),
                     response.status
                 ),
             },

@@ -211,7 +211,12 @@ fn io_error(e: &io::Error) -> (TransportErrorKind, String) {
         | E::NotFound => TransportErrorKind::Connect,
         _ => TransportErrorKind::Io,
     };
-    (kind, clip(&e.to_string()))
+    let what = match kind {
+        TransportErrorKind::Timeout => "timed out",
+        TransportErrorKind::Connect => "could not connect",
+        _ => "the connection broke",
+    };
+    (kind, format!("{what}: {}", clip(&e.to_string().to_lowercase())))
 }
 
 fn protocol_detail(e: &impl std::fmt::Display) -> String {
