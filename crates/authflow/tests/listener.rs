@@ -1,4 +1,6 @@
 //! The loopback listener over real sockets: ports, paths, slow clients, timeouts and the pages it answers.
+// Helpers outside #[test] functions panic on failure too: they are test code.
+#![allow(clippy::unwrap_used)]
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -1,4 +1,6 @@
 //! The ureq transport and the driver's use of it against tiny std servers on 127.0.0.1 that misbehave on purpose.
+// Helpers outside #[test] functions panic on failure too: they are test code.
+#![allow(clippy::unwrap_used)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
