@@ -254,6 +254,30 @@ impl Error {
         }
     }
 
+    /// Replaces each secret in the server-provided text of the error with `***`: some servers
+    /// quote the code or token they refuse (`Invalid authorization code: ...`). Values shorter
+    /// than four bytes are left alone, so that they cannot garble a message.
+    pub(crate) fn redact(mut self, secrets: &[&str]) -> Self {
+        let scrub = |text: &mut String| {
+            for secret in secrets.iter().filter(|s| s.len() >= 4) {
+                if text.contains(secret) {
+                    *text = text.replace(secret, "***");
+                }
+            }
+        };
+        match &mut self {
+            Error::OAuth { description, uri, .. } | Error::AuthorizationDenied { description, uri, .. } => {
+                description.iter_mut().chain(uri.iter_mut()).for_each(&scrub);
+            }
+            Error::UnexpectedResponse { content_type, summary, .. } => {
+                content_type.iter_mut().for_each(&scrub);
+                scrub(summary);
+            }
+            _ => {}
+        }
+        self
+    }
+
     pub(crate) fn config(reason: impl Into<String>) -> Self {
         Error::Config { reason: reason.into() }
     }

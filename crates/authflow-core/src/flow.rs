@@ -145,6 +145,8 @@ pub struct Flow {
     config: Arc<ClientConfig>,
     state: State,
     warnings: Vec<Warning>,
+    /// The code handed out in the exchange request, kept only to redact it from the answer's error text.
+    sent_code: Option<AuthorizationCode>,
 }
 
 impl Flow {
@@ -174,17 +176,17 @@ impl Flow {
             nonce: config.nonce.then(|| Nonce::new(b64(nonce))),
             created_at: now,
         };
-        Ok(Flow { config, state, warnings: Vec::new() })
+        Ok(Flow { config, state, warnings: Vec::new(), sent_code: None })
     }
 
     /// A flow that already holds tokens (loaded from a store).
     pub fn from_tokens(config: impl Into<Arc<ClientConfig>>, tokens: TokenSet) -> Flow {
-        Flow { config: config.into(), state: State::Authorized { tokens }, warnings: Vec::new() }
+        Flow { config: config.into(), state: State::Authorized { tokens }, warnings: Vec::new(), sent_code: None }
     }
 
     /// Resumes a flow from a saved state and the same configuration.
     pub fn resume(config: impl Into<Arc<ClientConfig>>, state: State) -> Flow {
-        Flow { config: config.into(), state, warnings: Vec::new() }
+        Flow { config: config.into(), state, warnings: Vec::new(), sent_code: None }
     }
 
     /// Resumes a flow saved with [`Flow::to_json`].
@@ -328,7 +330,14 @@ impl Flow {
         let operation = input.operation();
         match (&mut self.state, input) {
             (State::AwaitingCallback { csrf, verifier, nonce, .. }, Input::Callback(url)) => {
-                let code = callback::check(config, csrf, url)?;
+                let code = callback::check(config, csrf, url).map_err(|e| {
+                    let known = [
+                        Some(csrf.expose()),
+                        verifier.as_ref().map(|v| v.expose()),
+                        nonce.as_ref().map(|n| n.expose()),
+                    ];
+                    redact(e, config, &known)
+                })?;
                 self.state = State::Exchanging { code: Some(code), verifier: verifier.take(), nonce: nonce.take() };
                 Ok(None)
             }
@@ -336,10 +345,16 @@ impl Flow {
                 let Some(code) = code.take() else {
                     return Err(Error::InvalidState { state: StateName::Exchanging, operation });
                 };
-                Ok(Some(code_grant(config, &code, verifier.as_ref())))
+                let request = code_grant(config, &code, verifier.as_ref());
+                self.sent_code = Some(code);
+                Ok(Some(request))
             }
-            (State::Exchanging { code: None, .. }, Input::Response(response, now)) => {
-                let (tokens, warnings) = token::parse_token_response(response, now, None)?;
+            (State::Exchanging { code: None, verifier, .. }, Input::Response(response, now)) => {
+                let (tokens, warnings) = token::parse_token_response(response, now, None).map_err(|e| {
+                    let known = [self.sent_code.as_ref().map(|c| c.expose()), verifier.as_ref().map(|v| v.expose())];
+                    redact(e, config, &known)
+                })?;
+                self.sent_code = None;
                 self.warnings = warnings;
                 self.state = State::Authorized { tokens };
                 Ok(None)
@@ -361,7 +376,14 @@ impl Flow {
                 Ok(Some(request))
             }
             (State::Refreshing { tokens }, Input::Response(response, now)) => {
-                let parsed = token::parse_token_response(response, now, Some(tokens));
+                let parsed = token::parse_token_response(response, now, Some(tokens)).map_err(|e| {
+                    let known = [
+                        Some(tokens.access_token.expose()),
+                        tokens.refresh_token.as_ref().map(|t| t.expose()),
+                        tokens.id_token.as_ref().map(|t| t.expose()),
+                    ];
+                    redact(e, config, &known)
+                });
                 let (fresh, warnings) = match parsed {
                     Ok(ok) => ok,
                     Err(e) => {
@@ -392,6 +414,13 @@ fn code_grant(config: &ClientConfig, code: &AuthorizationCode, verifier: Option<
         fields.push(("code_verifier", v.expose()));
     }
     request::client_form(config, config.provider.token_endpoint.as_str(), &fields)
+}
+
+/// Takes the flow's own secrets out of server-provided error text.
+fn redact(e: Error, config: &ClientConfig, known: &[Option<&str>]) -> Error {
+    let client_secret = config.client_secret.as_ref().map(|s| s.expose());
+    let secrets: Vec<&str> = known.iter().copied().chain([client_secret]).flatten().collect();
+    e.redact(&secrets)
 }
 
 fn b64(bytes: &[u8]) -> String {

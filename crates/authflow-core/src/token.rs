@@ -163,7 +163,12 @@ fn json_object(response: &HttpResponse, warnings: &mut Vec<Warning>) -> Result<R
         return Err(unexpected(response, "empty body".into()));
     }
     if trimmed[0] != b'{' {
-        return Err(unexpected(response, format!("not json: {}", prefix(trimmed))));
+        let shown = if may_hold_tokens(response, trimmed) {
+            format!("{} bytes withheld, they may hold tokens", body.len())
+        } else {
+            prefix(trimmed)
+        };
+        return Err(unexpected(response, format!("not json: {shown}")));
     }
     // Validating UTF-8 once up front is cheaper than serde_json checking every string.
     let text = std::str::from_utf8(trimmed).map_err(|_| unexpected(response, "body is not utf-8".into()))?;
@@ -425,6 +430,14 @@ pub(crate) fn clip(s: &str) -> String {
         end -= 1;
     }
     format!("{}...", &s[..end])
+}
+
+/// JSON that is not an object, and form-encoded bodies (GitHub answers `access_token=...&token_type=bearer`
+/// unless asked for JSON), may carry tokens: no prefix of them goes into a message.
+fn may_hold_tokens(response: &HttpResponse, body: &[u8]) -> bool {
+    let form = response.media_type().as_deref() == Some("application/x-www-form-urlencoded");
+    let one_word_with_equals = !body.iter().any(u8::is_ascii_whitespace) && body.contains(&b'=');
+    form || matches!(body[0], b'[' | b'"') || one_word_with_equals
 }
 
 /// A short, single-line prefix of a non-JSON body.
