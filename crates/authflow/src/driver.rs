@@ -149,6 +149,11 @@ impl Client {
     /// Checks the redirect back, exchanges the code (once, never retried) and stores the tokens.
     pub fn finish(&self, flow: &mut Flow, callback_url: &str) -> Result<TokenSet, Error> {
         flow.callback(callback_url)?;
+        self.exchange(flow)
+    }
+
+    /// Exchanges the code of a flow whose callback was checked (state `Exchanging`) and stores the tokens.
+    pub fn exchange(&self, flow: &mut Flow) -> Result<TokenSet, Error> {
         let request = flow.exchange_request()?;
         let response = self.send_token_request(flow, &request)?;
         flow.exchange_response(&response, self.now())?;
