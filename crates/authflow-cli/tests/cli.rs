@@ -1,4 +1,5 @@
 //! The `authflow` binary end to end: the demo per profile, `login` against the devserver, and exit codes.
+#![allow(clippy::unwrap_used)]
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
