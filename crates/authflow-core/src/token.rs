@@ -336,7 +336,7 @@ fn token_set(
             warnings.push(Warning::TokenTypeCase { got: t });
             "Bearer".to_owned()
         }
-        None => {
+        None | Some(Value::Null) => {
             warnings.push(Warning::TokenTypeMissing);
             "Bearer".to_owned()
         }
