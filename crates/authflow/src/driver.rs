@@ -20,7 +20,7 @@ use authflow_core::{
 
 use crate::listener::{open_browser, LoopbackListener};
 use crate::store::{MemoryStore, TokenStore};
-use crate::transport::{HttpClient, UreqTransport};
+use crate::transport::{without_query, HttpClient, UreqTransport};
 
 /// A clock returning Unix seconds.
 pub type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
@@ -293,7 +293,7 @@ impl Client {
                 message: format!(
                     "{} {}: answered http {}, a redirect, which is never followed on token requests; check the token url",
                     request.method.as_str(),
-                    request.url.split(['?', '#']).next().unwrap_or_default(),
+                    without_query(&request.url),
                     response.status
                 ),
             },

@@ -150,7 +150,7 @@ fn checked_url(request: &HttpRequest) -> Result<Url, Error> {
 }
 
 /// The URL without query and fragment, which may carry tokens (Phorge's `?access_token=`).
-fn without_query(url: &str) -> &str {
+pub(crate) fn without_query(url: &str) -> &str {
     url.split(['?', '#']).next().unwrap_or(url)
 }
 
