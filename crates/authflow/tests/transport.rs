@@ -190,6 +190,7 @@ fn http_outside_loopback_is_refused_before_connecting() {
     let started = Instant::now();
     let (kind, message) = kind(UreqTransport::new().send(&request));
     assert_eq!(kind, TransportErrorKind::Insecure, "{message}");
+    assert!(message.contains("POST http://192.0.2.1/token"), "{message}");
     assert!(started.elapsed() < Duration::from_millis(100));
     assert_no_secret(&message);
 }
