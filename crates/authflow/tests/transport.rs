@@ -253,3 +253,27 @@ fn dropped_refresh_keeps_tokens() {
     assert_eq!(kind, TransportErrorKind::Io);
     assert_eq!(client.tokens().unwrap(), Some(old_tokens()));
 }
+
+#[test]
+fn persistent_401_refreshes_once_and_returns_the_401() {
+    static TOKEN_REQUESTS: AtomicUsize = AtomicUsize::new(0);
+    let server = serve(|stream| {
+        let mut reader = BufReader::new(&stream);
+        while let Some(head) = read_request(&mut reader) {
+            if head.starts_with("POST /token") {
+                let n = TOKEN_REQUESTS.fetch_add(1, Ordering::SeqCst);
+                let body = format!(r#"{{"access_token":"new-{n}","refresh_token":"r-{n}","expires_in":300}}"#);
+                answer(&stream, "200 OK", "Content-Type: application/json\r\n", body.as_bytes());
+            } else {
+                answer(&stream, "401 Unauthorized", "WWW-Authenticate: Bearer error=\"invalid_token\"\r\n", b"");
+            }
+        }
+    });
+    let mut fresh = old_tokens();
+    fresh.expires_at = None;
+    let client = client_for(&server.base, Some(fresh));
+    let response = client.send(HttpRequest::get(format!("{}/api", server.base))).unwrap();
+    assert_eq!(response.status, 401);
+    assert_eq!(TOKEN_REQUESTS.load(Ordering::SeqCst), 1);
+    assert_eq!(client.tokens().unwrap().unwrap().access_token.expose(), "new-0");
+}
