@@ -4,11 +4,15 @@
 
 mod cpu;
 mod measure;
+mod refresh;
 
 fn main() {
     let filter: Option<String> = std::env::args().nth(1);
     let wants = |name: &str| filter.as_deref().is_none_or(|f| name.contains(f));
     if wants("cpu") {
         cpu::run();
+    }
+    if wants("refresh") {
+        refresh::run();
     }
 }

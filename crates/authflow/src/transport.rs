@@ -6,8 +6,14 @@
 //! the host is a loopback address. Error messages name the method and the URL
 //! without its query, and never carry a header or a body.
 
+use std::collections::HashMap;
 use std::io;
-use std::time::Duration;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 
 use authflow_core::{is_loopback, Error, HttpRequest, HttpResponse, Method, TransportErrorKind, Url};
 
@@ -94,7 +100,52 @@ fn agent(options: &TransportOptions, proxy_from_env: bool) -> ureq::Agent {
     if !proxy_from_env {
         config = config.proxy(None);
     }
-    config.build().into()
+    ureq::Agent::with_parts(config.build(), DefaultConnector::default(), QuickResolver::default())
+}
+
+/// How long a host name's addresses are reused before they are looked up again.
+const DNS_TTL: Duration = Duration::from_secs(30);
+
+/// Resolves IP literals without a lookup and remembers host names for [`DNS_TTL`].
+///
+/// ureq resolves before it looks for a pooled connection, and with a timeout set
+/// its default resolver spawns a thread for every lookup: that alone cost about
+/// 0.5 ms per keep-alive request here.
+#[derive(Debug, Default)]
+struct QuickResolver {
+    lookup: DefaultResolver,
+    cache: Mutex<HashMap<String, (Instant, ResolvedSocketAddrs)>>,
+}
+
+impl Resolver for QuickResolver {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let host = uri.host().unwrap_or_default();
+        let port = uri.port_u16().unwrap_or(if uri.scheme_str() == Some("https") { 443 } else { 80 });
+        if let Ok(ip) = host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>() {
+            let mut addrs = self.empty();
+            addrs.push(SocketAddr::new(ip, port));
+            return Ok(addrs);
+        }
+        let key = format!("{host}:{port}");
+        let cache = |f: &mut dyn FnMut(&mut HashMap<String, (Instant, ResolvedSocketAddrs)>)| {
+            f(&mut self.cache.lock().unwrap_or_else(PoisonError::into_inner));
+        };
+        let mut hit = None;
+        cache(&mut |c| hit = c.get(&key).filter(|(at, _)| at.elapsed() < DNS_TTL).map(|(_, a)| a.clone()));
+        if let Some(addrs) = hit {
+            return Ok(addrs);
+        }
+        let addrs = self.lookup.resolve(uri, config, timeout)?;
+        cache(&mut |c| {
+            c.insert(key.clone(), (Instant::now(), addrs.clone()));
+        });
+        Ok(addrs)
+    }
 }
 
 impl HttpClient for UreqTransport {
