@@ -117,6 +117,12 @@ struct QuickResolver {
     cache: Mutex<HashMap<String, (Instant, ResolvedSocketAddrs)>>,
 }
 
+impl QuickResolver {
+    fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, ResolvedSocketAddrs)>> {
+        self.cache.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
 impl Resolver for QuickResolver {
     fn resolve(
         &self,
@@ -132,18 +138,12 @@ impl Resolver for QuickResolver {
             return Ok(addrs);
         }
         let key = format!("{host}:{port}");
-        let cache = |f: &mut dyn FnMut(&mut HashMap<String, (Instant, ResolvedSocketAddrs)>)| {
-            f(&mut self.cache.lock().unwrap_or_else(PoisonError::into_inner));
-        };
-        let mut hit = None;
-        cache(&mut |c| hit = c.get(&key).filter(|(at, _)| at.elapsed() < DNS_TTL).map(|(_, a)| a.clone()));
-        if let Some(addrs) = hit {
+        let cached = self.cache().get(&key).filter(|(at, _)| at.elapsed() < DNS_TTL).map(|(_, a)| a.clone());
+        if let Some(addrs) = cached {
             return Ok(addrs);
         }
         let addrs = self.lookup.resolve(uri, config, timeout)?;
-        cache(&mut |c| {
-            c.insert(key.clone(), (Instant::now(), addrs.clone()));
-        });
+        self.cache().insert(key, (Instant::now(), addrs.clone()));
         Ok(addrs)
     }
 }
