@@ -1,5 +1,7 @@
 //! Project automation: `cargo xtask test|bench|lint|ci|demo`. CI calls only this.
 
+mod node;
+mod python;
 mod run;
 #[cfg(test)]
 mod tidy;

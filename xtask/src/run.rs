@@ -17,7 +17,7 @@ pub struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, other: Tally) {
+    pub fn add(&mut self, other: Tally) {
         self.passed += other.passed;
         self.failed += other.failed;
     }
@@ -49,7 +49,7 @@ fn number_before(text: &str, marker: &str) -> Option<u64> {
 }
 
 /// Runs a command in `dir`, echoing its stdout and summing the summaries it prints.
-fn run_counting(name: &str, cmd: &mut Command) -> Result<Tally, String> {
+pub fn run_counting(name: &str, cmd: &mut Command) -> Result<Tally, String> {
     eprintln!("\n==> {name}");
     let mut child = cmd.stdout(Stdio::piped()).spawn().map_err(|e| format!("{name}: cannot start: {e}"))?;
     let mut tally = Tally::default();
@@ -69,7 +69,7 @@ fn run_counting(name: &str, cmd: &mut Command) -> Result<Tally, String> {
     Ok(tally)
 }
 
-fn run_plain(name: &str, cmd: &mut Command) -> Result<(), String> {
+pub fn run_plain(name: &str, cmd: &mut Command) -> Result<(), String> {
     eprintln!("\n==> {name}");
     let status = cmd.status().map_err(|e| format!("{name}: cannot start: {e}"))?;
     if status.success() {
@@ -79,18 +79,21 @@ fn run_plain(name: &str, cmd: &mut Command) -> Result<(), String> {
     }
 }
 
-fn cargo() -> Command {
+pub fn cargo() -> Command {
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
     cmd.current_dir(root());
     cmd
 }
 
 /// Installs the npm packages of a folder from its lockfile, unless they are already there.
-fn npm_ci(dir: &Path) -> Result<(), String> {
+pub fn npm_ci(dir: &Path) -> Result<(), String> {
     if dir.join("node_modules").is_dir() {
         return Ok(());
     }
-    run_plain(&format!("npm ci in {}", dir.display()), Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(dir))
+    run_plain(
+        &format!("npm ci in {}", dir.display()),
+        Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(dir),
+    )
 }
 
 /// Every test of every language. Ends with one `N passed, N failed` line.
@@ -103,6 +106,8 @@ pub fn test() -> Result<(), String> {
         "node --test (oidc-provider smoke)",
         Command::new("node").args(["--test", "smoke.mjs"]).current_dir(&oidc),
     )?);
+    total.add(crate::python::test()?);
+    total.add(crate::node::test()?);
     println!("\n{} passed, {} failed", total.passed, total.failed);
     if total.failed == 0 && total.passed > 0 {
         Ok(())
@@ -113,16 +118,18 @@ pub fn test() -> Result<(), String> {
 
 /// The benchmarks, side by side with the peers.
 pub fn bench(args: &[String]) -> Result<(), String> {
-    run_plain("authflow-bench", cargo().args(["run", "--release", "--quiet", "-p", "authflow-bench", "--"]).args(args))
+    run_plain(
+        "authflow-bench",
+        cargo().args(["run", "--release", "--quiet", "-p", "authflow-bench", "--"]).args(args),
+    )?;
+    crate::python::bench(args)?;
+    crate::node::bench(args)
 }
 
 /// rustfmt and clippy.
 pub fn lint() -> Result<(), String> {
     run_plain("cargo fmt --check", cargo().args(["fmt", "--all", "--", "--check"]))?;
-    run_plain(
-        "cargo clippy",
-        cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
-    )
+    run_plain("cargo clippy", cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))
 }
 
 /// `authflow demo` against the embedded devserver.
