@@ -61,18 +61,25 @@ fn login_without_configuration_is_a_config_error() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not set"));
 }
 
-/// Runs `authflow login` against the devserver, playing the user's browser; returns exit code and output.
-fn login(server: &DevServer, extra: &[&str]) -> (Option<i32>, String, String) {
+/// `authflow` configured, through the environment, for the devserver's generic post client.
+fn configured(server: &DevServer) -> Command {
     let base = server.base_url();
-    let mut child = authflow()
-        .args(["login", "--provider", "generic", "--timeout", "20"])
-        .args(extra)
-        .env("CLIENT_ID", GENERIC_POST_CLIENT_ID)
+    let mut cmd = authflow();
+    cmd.env("CLIENT_ID", GENERIC_POST_CLIENT_ID)
         .env("CLIENT_SECRET", GENERIC_POST_CLIENT_SECRET)
         .env("CLIENT_AUTH", "client_secret_post")
         .env("AUTH_URL", format!("{base}/authorize"))
         .env("TOKEN_URL", format!("{base}/token"))
-        .env("REDIRECT_URI", "http://127.0.0.1:0/oauth")
+        .env("REDIRECT_URI", "http://127.0.0.1:0/oauth");
+    cmd
+}
+
+/// Runs `authflow login` against the devserver, playing the user's browser; returns exit code and output.
+fn login(server: &DevServer, extra: &[&str]) -> (Option<i32>, String, String) {
+    let base = server.base_url();
+    let mut child = configured(server)
+        .args(["login", "--provider", "generic", "--timeout", "20"])
+        .args(extra)
         .env("OAUTH_SCOPE", "openid profile")
         .env("TEST_API_ENDPOINT", format!("{base}/userinfo"))
         .stdout(Stdio::piped())
@@ -123,15 +130,9 @@ fn login_signs_in_calls_the_api_refreshes_and_calls_again() {
     // The store holds the refreshed tokens; `refresh` and `get` work from it.
     let base = server.base_url();
     let with_store = |args: &[&str]| {
-        authflow()
+        configured(&server)
             .args(args)
             .args(["--store", store.to_str().unwrap(), "--provider", "generic"])
-            .env("CLIENT_ID", GENERIC_POST_CLIENT_ID)
-            .env("CLIENT_SECRET", GENERIC_POST_CLIENT_SECRET)
-            .env("CLIENT_AUTH", "client_secret_post")
-            .env("AUTH_URL", format!("{base}/authorize"))
-            .env("TOKEN_URL", format!("{base}/token"))
-            .env("REDIRECT_URI", "http://127.0.0.1:0/oauth")
             .output()
             .unwrap()
     };
