@@ -1,0 +1,5 @@
+//! Build script: the linker flags napi-rs needs for a Node addon.
+
+fn main() {
+    napi_build::setup();
+}
