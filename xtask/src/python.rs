@@ -1,13 +1,174 @@
 //! Build, test and bench steps for the `authflow` wheel (bindings/python).
+//!
+//! Everything happens in a venv at `target/py-venv`, created on first use: the
+//! pinned tools are installed there with pip, the wheel is built with
+//! `maturin build --release` (abi3) once per xtask run, and the built `.whl`
+//! file is installed with pip, the way users install it.
 
-use crate::run::Tally;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use crate::run::{cargo, root, run_counting, run_plain, Tally};
+
+/// The Python tools and bench peers, pinned. Changing this list reinstalls them.
+const REQUIREMENTS: &[&str] = &[
+    "maturin==1.16.0",
+    "pytest==9.2.0",
+    "authlib==1.9.9",
+    "httpx==0.28.1",
+    "requests==2.32.5",
+    "requests-oauthlib==2.0.0",
+];
+
+const REGENERATE_STUBS: &str = "cargo run -p authflow-python --bin stub_gen --no-default-features --features stub-gen";
+
+fn venv() -> PathBuf {
+    root().join("target/py-venv")
+}
+
+fn venv_python() -> PathBuf {
+    venv().join("bin/python")
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"))
+}
+
+/// Creates the venv and installs the pinned requirements, unless that was already done.
+fn ensure_venv() -> Result<(), String> {
+    if !venv_python().exists() {
+        run_plain(
+            "python3 -m venv target/py-venv",
+            Command::new("python3").args(["-m", "venv"]).arg(venv()).current_dir(root()),
+        )?;
+    }
+    let stamp = venv().join("authflow-requirements.txt");
+    let wanted = REQUIREMENTS.join("\n");
+    if std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
+        return Ok(());
+    }
+    run_plain(
+        "pip install (pinned python tools)",
+        Command::new(venv_python())
+            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+            .args(REQUIREMENTS),
+    )?;
+    std::fs::write(&stamp, wanted).map_err(|e| format!("cannot write {}: {e}", stamp.display()))
+}
+
+/// Builds the release wheel once per run and installs the file into the venv with pip.
+fn ensure_wheel() -> Result<PathBuf, String> {
+    static WHEEL: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    WHEEL.get_or_init(build_and_install_wheel).clone()
+}
+
+fn build_and_install_wheel() -> Result<PathBuf, String> {
+    ensure_venv()?;
+    let out = target_dir().join("py-wheels");
+    if out.exists() {
+        std::fs::remove_dir_all(&out).map_err(|e| format!("cannot clean {}: {e}", out.display()))?;
+    }
+    let maturin = venv().join("bin/maturin");
+    run_plain(
+        "maturin build --release (abi3 wheel)",
+        Command::new(maturin)
+            .args(["build", "--release", "--quiet", "--manifest-path", "bindings/python/Cargo.toml", "--out"])
+            .arg(&out)
+            .arg("--interpreter")
+            .arg(venv_python())
+            .current_dir(root()),
+    )?;
+    let wheel = std::fs::read_dir(&out)
+        .map_err(|e| format!("cannot read {}: {e}", out.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "whl"))
+        .ok_or_else(|| format!("maturin left no .whl in {}", out.display()))?;
+    run_plain(
+        "pip install the built wheel",
+        Command::new(venv_python())
+            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--force-reinstall", "--no-deps"])
+            .arg(&wheel),
+    )?;
+    Ok(wheel)
+}
+
+/// Builds the devserver binary and returns its path.
+fn devserver(release: bool) -> Result<PathBuf, String> {
+    let mut cmd = cargo();
+    cmd.args(["build", "--quiet", "-p", "authflow-devserver"]);
+    if release {
+        cmd.arg("--release");
+    }
+    run_plain("cargo build -p authflow-devserver", &mut cmd)?;
+    Ok(target_dir().join(if release { "release" } else { "debug" }).join("authflow-devserver"))
+}
+
+/// The directory holding libpython, which the stub generator (not an extension module) links to.
+fn python_libdir() -> Result<String, String> {
+    let out = Command::new(venv_python())
+        .args(["-c", "import sysconfig; print(sysconfig.get_config_var('LIBDIR') or '')"])
+        .output()
+        .map_err(|e| format!("cannot run the venv's python: {e}"))?;
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+/// Checks that the committed `.pyi` matches the Rust API; one passed or failed test.
+fn check_stubs() -> Result<Tally, String> {
+    eprintln!("\n==> stub check (bindings/python/python/authflow/_native.pyi)");
+    let libdir = python_libdir()?;
+    let ld_path = match std::env::var("LD_LIBRARY_PATH") {
+        Ok(old) if !old.is_empty() => format!("{libdir}:{old}"),
+        _ => libdir,
+    };
+    let status = cargo()
+        .args(["run", "--quiet", "-p", "authflow-python", "--bin", "stub_gen"])
+        .args(["--no-default-features", "--features", "stub-gen", "--", "--check"])
+        .env("LD_LIBRARY_PATH", ld_path)
+        .env("PYO3_PYTHON", venv_python())
+        .status()
+        .map_err(|e| format!("stub check: cannot start cargo: {e}"))?;
+    if status.success() {
+        println!("stub check: 1 passed, 0 failed");
+        Ok(Tally { passed: 1, failed: 0 })
+    } else {
+        println!("stub check failed: the stubs are stale; regenerate them with `{REGENERATE_STUBS}`");
+        Ok(Tally { passed: 0, failed: 1 })
+    }
+}
 
 /// Builds the package the way users install it and runs its tests.
 pub fn test() -> Result<Tally, String> {
-    Ok(Tally::default())
+    let mut tally = Tally::default();
+    ensure_venv()?;
+    tally.add(check_stubs()?);
+    let devserver = devserver(false)?;
+    ensure_wheel()?;
+    tally.add(run_counting(
+        "pytest bindings/python/tests",
+        Command::new(venv_python())
+            .args(["-m", "pytest", "-p", "no:cacheprovider", "--import-mode=importlib", "-ra"])
+            .arg(Path::new("bindings/python/tests"))
+            .env("AUTHFLOW_DEVSERVER", devserver)
+            .current_dir(root()),
+    )?);
+    Ok(tally)
 }
 
-/// Runs its benchmarks side by side with the peers.
-pub fn bench(_args: &[String]) -> Result<(), String> {
-    Ok(())
+/// Runs its benchmarks side by side with the peers (only for `bench` or `bench python`).
+pub fn bench(args: &[String]) -> Result<(), String> {
+    if !(args.is_empty() || args.iter().any(|a| a == "python")) {
+        return Ok(());
+    }
+    let devserver = devserver(true)?;
+    let wheel = ensure_wheel()?;
+    run_plain(
+        "python benchmarks (bindings/python/bench)",
+        Command::new(venv_python())
+            .arg("bindings/python/bench/run.py")
+            .env("AUTHFLOW_DEVSERVER", devserver)
+            .env("AUTHFLOW_WHEEL", wheel)
+            .current_dir(root()),
+    )
 }

@@ -39,6 +39,23 @@ pub fn parse_summary(line: &str) -> Option<Tally> {
     if let Some(n) = line.strip_prefix("# fail ") {
         return n.trim().parse().ok().map(|failed| Tally { passed: 0, failed });
     }
+    // pytest: "===== 2 failed, 40 passed, 1 skipped in 3.21s =====" (errors count as failures)
+    if let Some(inner) = line.strip_prefix('=').and_then(|l| l.strip_suffix('=')) {
+        let inner = inner.trim_matches(|c| c == '=' || c == ' ');
+        let counts = inner.rsplit_once(" in ").map_or(inner, |(counts, _)| counts);
+        let mut tally = None::<Tally>;
+        for item in counts.split(", ") {
+            let Some((n, word)) = item.split_once(' ') else { continue };
+            let Ok(n) = n.parse::<u64>() else { continue };
+            let t = tally.get_or_insert_with(Tally::default);
+            match word {
+                "passed" => t.passed += n,
+                "failed" | "error" | "errors" => t.failed += n,
+                _ => {}
+            }
+        }
+        return tally.filter(|t| t.passed + t.failed > 0);
+    }
     None
 }
 
@@ -148,5 +165,15 @@ mod tests {
         assert_eq!(parse_summary("# pass 8"), Some(Tally { passed: 8, failed: 0 }));
         assert_eq!(parse_summary("# fail 1"), Some(Tally { passed: 0, failed: 1 }));
         assert_eq!(parse_summary("running 3 tests"), None);
+    }
+
+    #[test]
+    fn reads_pytest_summaries() {
+        let t = parse_summary("======= 2 failed, 40 passed, 1 skipped, 1 error in 3.21s =======");
+        assert_eq!(t, Some(Tally { passed: 40, failed: 3 }));
+        assert_eq!(parse_summary("==== 12 passed in 0.50s ===="), Some(Tally { passed: 12, failed: 0 }));
+        assert_eq!(parse_summary("=== 1 skipped in 0.01s ==="), None);
+        assert_eq!(parse_summary("============ test session starts ============"), None);
+        assert_eq!(parse_summary("==== FAILURES ===="), None);
     }
 }

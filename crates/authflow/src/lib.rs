@@ -27,11 +27,13 @@
 pub use authflow_core as core;
 pub use authflow_core::*;
 
+pub mod discovery;
 pub mod driver;
 pub mod listener;
 pub mod store;
 pub mod transport;
 
+pub use discovery::discover;
 pub use driver::{Client, Clock, LoginOptions, UrlCallback};
 pub use listener::{open_browser, LoopbackListener};
 pub use store::{FileStore, MemoryStore, StoreLock, TokenStore};
