@@ -37,7 +37,7 @@ export declare class Client {
   finish(flow: Flow, url: string): Promise<Tokens>
   /** Exchanges the code of a flow whose callback was checked (`Exchanging`) and stores the tokens. */
   exchange(flow: Flow): Promise<Tokens>
-  /** Refreshes now. Calls made before a refresh of this client completes share that one request. */
+  /** Refreshes now. Calls made before the Promise of a refresh of this client settles share that one request. */
   refresh(): Promise<Tokens>
   /** Tokens fit for use: the stored ones, refreshed first when due. */
   validTokens(): Promise<Tokens>

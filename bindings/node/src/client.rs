@@ -23,12 +23,15 @@ type Work<T> = Box<dyn FnOnce() -> Result<T, authflow::Error> + Send>;
 /// Blocking work for the libuv pool and the conversion of its result on the main thread.
 pub struct Job<T: Send + 'static, J> {
     work: Option<Work<T>>,
-    done: fn(T) -> J,
+    done: Option<Box<dyn FnOnce(T) -> J + Send>>,
 }
 
 impl<T: Send + 'static, J: ToNapiValue + TypeName> Job<T, J> {
-    fn spawn(work: impl FnOnce() -> Result<T, authflow::Error> + Send + 'static, done: fn(T) -> J) -> AsyncTask<Self> {
-        AsyncTask::new(Job { work: Some(Box::new(work)), done })
+    fn spawn(
+        work: impl FnOnce() -> Result<T, authflow::Error> + Send + 'static,
+        done: impl FnOnce(T) -> J + Send + 'static,
+    ) -> AsyncTask<Self> {
+        AsyncTask::new(Job { work: Some(Box::new(work)), done: Some(Box::new(done)) })
     }
 }
 
@@ -44,7 +47,8 @@ impl<T: Send + 'static, J: ToNapiValue + TypeName> Task for Job<T, J> {
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<J> {
-        output.map(self.done).or_throw(&env)
+        let done = self.done.take().ok_or_else(|| napi::Error::new(Status::GenericFailure, "authflow: a job resolved twice"))?;
+        output.map(done).or_throw(&env)
     }
 }
 
@@ -131,9 +135,10 @@ impl ApiResponse {
 #[napi]
 pub struct Client {
     inner: Arc<authflow::Client>,
-    /// Refreshes completed by this object; a `refresh()` called before one completed shares it.
-    refreshes: Arc<AtomicU64>,
-    gate: Arc<Mutex<()>>,
+    /// Refresh results delivered to JS so far.
+    epoch: Arc<AtomicU64>,
+    /// Held while refreshing; holds the epoch whose calls the last refresh served.
+    gate: Arc<Mutex<Option<u64>>>,
 }
 
 fn tokens_js(t: TokenSet) -> Tokens {
@@ -156,7 +161,7 @@ impl Client {
             _ => Arc::new(MemoryStore::new()),
         };
         let client = authflow::Client::new((*config.inner).clone()).with_store(store);
-        Client { inner: Arc::new(client), refreshes: Arc::default(), gate: Arc::default() }
+        Client { inner: Arc::new(client), epoch: Arc::default(), gate: Arc::default() }
     }
 
     /// Starts a login; send the user to `flow.authorizationUrl`, then call `finish(flow, url)`.
@@ -167,24 +172,25 @@ impl Client {
 
     /// Checks the redirect back (a URL or `req.url`), exchanges the code once and stores the tokens.
     #[napi(ts_return_type = "Promise<Tokens>")]
-    pub fn finish(&self, env: Env, flow: &Flow, url: String) -> napi::Result<AsyncTask<Job<TokenSet, Tokens>>> {
-        self.run_flow(&env, flow, move |client, f| client.finish(f, &url))
+    pub fn finish(&self, flow: &Flow, url: String) -> napi::Result<AsyncTask<Job<TokenSet, Tokens>>> {
+        self.run_flow(flow, move |client, f| client.finish(f, &url))
     }
 
     /// Exchanges the code of a flow whose callback was checked (`Exchanging`) and stores the tokens.
     #[napi(ts_return_type = "Promise<Tokens>")]
-    pub fn exchange(&self, env: Env, flow: &Flow) -> napi::Result<AsyncTask<Job<TokenSet, Tokens>>> {
-        self.run_flow(&env, flow, |client, f| client.exchange(f))
+    pub fn exchange(&self, flow: &Flow) -> napi::Result<AsyncTask<Job<TokenSet, Tokens>>> {
+        self.run_flow(flow, |client, f| client.exchange(f))
     }
 
     fn run_flow(
         &self,
-        env: &Env,
         flow: &Flow,
         step: impl FnOnce(&authflow::Client, &mut authflow::Flow) -> Result<TokenSet, authflow::Error> + Send + 'static,
     ) -> napi::Result<AsyncTask<Job<TokenSet, Tokens>>> {
         let shared = flow.shared.clone();
-        shared.claim(env, "start a second request while one is in flight")?;
+        if let Err(busy) = shared.claim("start a second request for a flow while one is in flight") {
+            return Ok(Job::spawn(move || Err(busy), tokens_js));
+        }
         let client = Arc::clone(&self.inner);
         Ok(Job::spawn(
             move || {
@@ -199,24 +205,31 @@ impl Client {
         ))
     }
 
-    /// Refreshes now. Calls made before a refresh of this client completes share that one request.
+    /// Refreshes now. Calls made before the Promise of a refresh of this client settles share that one request.
     #[napi(ts_return_type = "Promise<Tokens>")]
-    pub fn refresh(&self) -> AsyncTask<Job<TokenSet, Tokens>> {
-        let seen = self.refreshes.load(Ordering::Acquire);
-        let (client, refreshes, gate) = (Arc::clone(&self.inner), Arc::clone(&self.refreshes), Arc::clone(&self.gate));
+    pub fn refresh(&self) -> AsyncTask<Job<(TokenSet, bool), Tokens>> {
+        // The epoch advances on the main thread when a refresh's result is delivered, so every
+        // call made while one is in flight (as JS sees it) carries the same epoch and joins it.
+        let seen = self.epoch.load(Ordering::Acquire);
+        let (client, gate, epoch) = (Arc::clone(&self.inner), Arc::clone(&self.gate), Arc::clone(&self.epoch));
         Job::spawn(
             move || {
-                let _one_at_a_time = gate.lock().unwrap_or_else(PoisonError::into_inner);
-                if refreshes.load(Ordering::Acquire) != seen {
+                let mut refreshed_in = gate.lock().unwrap_or_else(PoisonError::into_inner);
+                if *refreshed_in == Some(seen) {
                     if let Some(tokens) = client.tokens()? {
-                        return Ok(tokens);
+                        return Ok((tokens, false));
                     }
                 }
                 let tokens = client.refresh()?;
-                refreshes.fetch_add(1, Ordering::AcqRel);
-                Ok(tokens)
+                *refreshed_in = Some(seen);
+                Ok((tokens, true))
             },
-            tokens_js,
+            move |(tokens, refreshed)| {
+                if refreshed {
+                    epoch.fetch_add(1, Ordering::AcqRel);
+                }
+                convert::tokens(&tokens)
+            },
         )
     }
 

@@ -142,7 +142,7 @@ pub fn headers(env: &Env, value: Option<Unknown>) -> napi::Result<Vec<(String, S
     let for_each: Option<Unknown> = obj.get("forEach")?;
     if for_each.is_some_and(|f| f.get_type().ok() == Some(ValueType::Function)) {
         // A fetch Headers or a Map: Array.from() turns it into pairs.
-        let array_ctor: Object = env.get_global()?.get_named_property("Array")?;
+        let array_ctor = env.get_global()?.get_named_property::<Unknown>("Array")?.coerce_to_object()?;
         let from: Function<Unknown, Unknown> = array_ctor.get_named_property("from")?;
         let list = from.apply(array_ctor, value)?;
         return pairs(env, list);

@@ -40,10 +40,9 @@ impl Shared {
     }
 
     /// Marks the flow busy for a request in flight; fails if it already is.
-    pub fn claim(&self, env: &Env, operation: &'static str) -> napi::Result<()> {
+    pub fn claim(&self, operation: &'static str) -> Result<(), authflow::Error> {
         if self.busy.swap(true, Ordering::AcqRel) {
-            let state = self.lock().state_name();
-            return Err(error::to_js(env, &authflow::Error::InvalidState { state, operation }));
+            return Err(authflow::Error::InvalidState { state: self.lock().state_name(), operation });
         }
         Ok(())
     }
