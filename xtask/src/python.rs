@@ -148,7 +148,7 @@ pub fn test() -> Result<Tally, String> {
     tally.add(run_counting(
         "pytest bindings/python/tests",
         Command::new(venv_python())
-            .args(["-m", "pytest", "-p", "no:cacheprovider", "--import-mode=importlib", "-ra"])
+            .args(["-m", "pytest", "-p", "no:cacheprovider", "-ra"])
             .arg(Path::new("bindings/python/tests"))
             .env("AUTHFLOW_DEVSERVER", devserver)
             .current_dir(root()),
