@@ -47,7 +47,10 @@ impl<T: Send + 'static, J: ToNapiValue + TypeName> Task for Job<T, J> {
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<J> {
-        let done = self.done.take().ok_or_else(|| napi::Error::new(Status::GenericFailure, "authflow: a job resolved twice"))?;
+        let done = self
+            .done
+            .take()
+            .ok_or_else(|| napi::Error::new(Status::GenericFailure, "authflow: a job resolved twice"))?;
         output.map(done).or_throw(&env)
     }
 }

@@ -186,7 +186,7 @@ fn scalar(v: Unknown) -> napi::Result<Option<String>> {
 pub fn now(env: &Env, now: Option<f64>) -> napi::Result<u64> {
     match now {
         None => Ok(SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)),
-        Some(n) if n.is_finite() && n >= 0.0 && n <= 9.0e15 => Ok(n as u64),
+        Some(n) if (0.0..=9.0e15).contains(&n) => Ok(n as u64),
         Some(n) => Err(error::config(env, format!("now must be unix seconds (a non-negative number), got {n}"))),
     }
 }

@@ -92,7 +92,11 @@ impl Flow {
     }
 
     /// Resumes a flow saved with `toJSON()` (an object or its JSON text) under the same configuration.
-    #[napi(factory, js_name = "fromJSON", ts_args_type = "config: ClientConfig, json: string | Record<string, unknown>")]
+    #[napi(
+        factory,
+        js_name = "fromJSON",
+        ts_args_type = "config: ClientConfig, json: string | Record<string, unknown>"
+    )]
     pub fn from_json(env: Env, config: &ClientConfig, json: serde_json::Value) -> napi::Result<Flow> {
         let text = match json {
             serde_json::Value::String(text) => text,
@@ -216,4 +220,3 @@ pub(crate) fn token_kind(env: &Env, kind: &str) -> napi::Result<TokenKind> {
         other => Err(error::config(env, format!("token kind must be access_token or refresh_token, got {other:?}"))),
     }
 }
-
