@@ -1,5 +1,7 @@
 //! Checks a redirect back from the authorization server, in the order RFC 9700 asks for.
 
+use std::borrow::Cow;
+
 use url::Url;
 
 use crate::config::{without_query, ClientConfig};
@@ -13,13 +15,13 @@ use crate::Error;
 pub const MAX_CALLBACK_LEN: usize = 16 << 10;
 
 #[derive(Default)]
-struct Params {
-    code: Option<String>,
-    state: Option<String>,
-    iss: Option<String>,
-    error: Option<String>,
-    error_description: Option<String>,
-    error_uri: Option<String>,
+struct Params<'a> {
+    code: Option<Cow<'a, str>>,
+    state: Option<Cow<'a, str>>,
+    iss: Option<Cow<'a, str>>,
+    error: Option<Cow<'a, str>>,
+    error_description: Option<Cow<'a, str>>,
+    error_uri: Option<Cow<'a, str>>,
 }
 
 /// Checks `raw` (an absolute URL, or a path with query such as Node's `req.url`) and returns the code.
@@ -38,8 +40,9 @@ pub(crate) fn check(config: &ClientConfig, expected_state: &StateToken, raw: &st
     if let Some(error) = p.error {
         return Err(Error::AuthorizationDenied {
             error: OAuthErrorCode::parse(&error),
-            description: p.error_description,
-            uri: p.error_uri,
+            // Descriptions come from the server and end up in messages: keep them short.
+            description: p.error_description.as_deref().map(clip),
+            uri: p.error_uri.as_deref().map(clip),
         });
     }
     let state_ok =
@@ -49,7 +52,7 @@ pub(crate) fn check(config: &ClientConfig, expected_state: &StateToken, raw: &st
     }
     check_issuer(config, p.iss)?;
     match p.code {
-        Some(code) if !code.is_empty() => Ok(AuthorizationCode::new(code)),
+        Some(code) if !code.is_empty() => Ok(AuthorizationCode::new(code.into_owned())),
         _ => Err(Error::MissingCode),
     }
 }
@@ -78,7 +81,7 @@ fn target_query<'a>(config: &ClientConfig, raw: &'a str) -> Result<&'a str, Erro
     }
 }
 
-fn params(query: &str) -> Result<Params, Error> {
+fn params(query: &str) -> Result<Params<'_>, Error> {
     let mut p = Params::default();
     for (name, value) in form::parse(query) {
         let slot = match name.as_ref() {
@@ -94,21 +97,18 @@ fn params(query: &str) -> Result<Params, Error> {
             // RFC 6749 §3.1: parameters must not be included more than once.
             return Err(Error::malformed(format!("parameter {name} appears more than once")));
         }
-        *slot = Some(value.into_owned());
+        *slot = Some(value);
     }
-    // Descriptions come from the server and end up in messages: keep them short.
-    p.error_description = p.error_description.as_deref().map(clip);
-    p.error_uri = p.error_uri.as_deref().map(clip);
     Ok(p)
 }
 
-fn check_issuer(config: &ClientConfig, iss: Option<String>) -> Result<(), Error> {
+fn check_issuer(config: &ClientConfig, iss: Option<Cow<'_, str>>) -> Result<(), Error> {
     let provider = &config.provider;
     let Some(expected) = provider.issuer.as_deref() else {
         return Ok(());
     };
     match iss {
-        Some(got) if got == expected => Ok(()),
+        Some(got) if got.as_ref() == expected => Ok(()),
         None if !provider.require_iss => Ok(()),
         got => Err(Error::IssuerMismatch { expected: expected.to_owned(), got: got.as_deref().map(clip) }),
     }

@@ -405,15 +405,14 @@ impl Flow {
 }
 
 fn code_grant(config: &ClientConfig, code: &AuthorizationCode, verifier: Option<&PkceVerifier>) -> HttpRequest {
-    let mut fields = vec![
+    let fields = [
         ("grant_type", "authorization_code"),
         ("code", code.expose()),
         ("redirect_uri", config.redirect_uri.as_str()),
+        ("code_verifier", verifier.map(PkceVerifier::expose).unwrap_or_default()),
     ];
-    if let Some(v) = verifier {
-        fields.push(("code_verifier", v.expose()));
-    }
-    request::client_form(config, config.provider.token_endpoint.as_str(), &fields)
+    let used = if verifier.is_some() { 4 } else { 3 };
+    request::client_form(config, config.provider.token_endpoint.as_str(), &fields[..used])
 }
 
 /// Takes the flow's own secrets out of server-provided error text.

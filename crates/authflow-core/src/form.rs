@@ -75,6 +75,18 @@ impl FormWriter {
         self
     }
 
+    /// Appends one pair whose value is `words` joined by spaces.
+    pub(crate) fn words(&mut self, name: &str, words: &[String]) -> &mut Self {
+        self.pair(name, "");
+        for (i, word) in words.iter().enumerate() {
+            if i > 0 {
+                self.out.push('+');
+            }
+            encode_into(&mut self.out, word);
+        }
+        self
+    }
+
     /// The finished string.
     pub(crate) fn finish(self) -> String {
         self.out

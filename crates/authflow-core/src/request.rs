@@ -25,7 +25,7 @@ pub(crate) fn authorization_url(
         .pair("client_id", &config.client_id)
         .pair("redirect_uri", config.redirect_uri.as_str());
     if !config.scopes.is_empty() {
-        q.pair("scope", &config.scopes.join(" "));
+        q.words("scope", &config.scopes);
     }
     q.pair("state", state.expose());
     let method = config.provider.pkce;
@@ -70,11 +70,14 @@ pub(crate) fn client_form(config: &ClientConfig, url: &str, fields: &[(&str, &st
 
 /// `Basic base64(urlencode(id):urlencode(secret))`, as RFC 6749 §2.3.1 asks.
 fn basic_auth(id: &str, secret: &str) -> String {
-    let mut pair = String::with_capacity(id.len() + secret.len() + 1);
+    let mut pair = String::with_capacity(id.len() + secret.len() + 8);
     form::encode_into(&mut pair, id);
     pair.push(':');
     form::encode_into(&mut pair, secret);
-    format!("Basic {}", STANDARD.encode(pair))
+    let mut header = String::with_capacity(6 + pair.len() * 4 / 3 + 4);
+    header.push_str("Basic ");
+    STANDARD.encode_string(pair, &mut header);
+    header
 }
 
 #[cfg(test)]

@@ -174,11 +174,17 @@ fn json_object(response: &HttpResponse, warnings: &mut Vec<Warning>) -> Result<R
     let text = std::str::from_utf8(trimmed).map_err(|_| unexpected(response, "body is not utf-8".into()))?;
     let raw: Raw = serde_json::from_str(text)
         .map_err(|e| unexpected(response, format!("malformed json at line {} column {}", e.line(), e.column())))?;
-    let media = response.media_type().unwrap_or_default();
-    if media != "application/json" && !media.ends_with("+json") {
-        warnings.push(Warning::ContentTypeNotJson { got: media });
+    if !is_json(response.header("content-type")) {
+        warnings.push(Warning::ContentTypeNotJson { got: response.media_type().unwrap_or_default() });
     }
     Ok(raw)
+}
+
+/// `application/json` or any `+json` type, compared without allocating.
+fn is_json(content_type: Option<&str>) -> bool {
+    let media = content_type.and_then(|v| v.split(';').next()).unwrap_or_default().trim().as_bytes();
+    media.eq_ignore_ascii_case(b"application/json")
+        || media.len() > 5 && media[media.len() - 5..].eq_ignore_ascii_case(b"+json")
 }
 
 /// A token or error response as read: the RFC 6749 fields by name, everything else kept aside.
