@@ -3,7 +3,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyList, PyString};
+use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyList, PyString, PyTuple};
 use serde_json::Value;
 
 use crate::errors;
@@ -48,7 +48,12 @@ pub fn json_to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>
 /// Headers from a list of pairs, a dict, or anything with `multi_items()` (httpx) or `items()`.
 pub fn headers(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<(String, String)>> {
     let Some(obj) = obj.filter(|o| !o.is_none()) else { return Ok(Vec::new()) };
-    let pairs = if obj.hasattr("multi_items")? {
+    // Lists and tuples first: probing them for methods would raise (and cost) AttributeErrors.
+    let pairs = if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        obj.clone()
+    } else if let Ok(dict) = obj.cast::<PyDict>() {
+        dict.items().into_any()
+    } else if obj.hasattr("multi_items")? {
         obj.call_method0("multi_items")?
     } else if obj.hasattr("items")? {
         obj.call_method0("items")?
