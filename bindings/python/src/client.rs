@@ -121,10 +121,7 @@ impl Client {
     /// `store` is None (in memory), a path (a `FileStore`), a `MemoryStore` or a `FileStore`.
     #[new]
     #[pyo3(signature = (config, store = None))]
-    fn new(
-        config: PyRef<'_, ClientConfig>,
-        store: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Client> {
+    fn new(config: PyRef<'_, ClientConfig>, store: Option<&Bound<'_, PyAny>>) -> PyResult<Client> {
         let store: Arc<dyn TokenStore> = match store.filter(|s| !s.is_none()) {
             None => Arc::new(authflow::MemoryStore::new()),
             Some(s) => {
@@ -140,8 +137,7 @@ impl Client {
                 }
             }
         };
-        let inner =
-            authflow::Client::new((*config.inner).clone()).with_transport(shared_transport()).with_store(store);
+        let inner = authflow::Client::new((*config.inner).clone()).with_transport(shared_transport()).with_store(store);
         Ok(Client { inner })
     }
 
@@ -175,13 +171,7 @@ impl Client {
     /// (to `on_url`, else standard error; and the browser if `open_browser`), waits up to
     /// `timeout` seconds for the redirect back, exchanges the code and stores the tokens.
     #[pyo3(signature = (open_browser = false, timeout = 300.0, on_url = None))]
-    fn login(
-        &self,
-        py: Python<'_>,
-        open_browser: bool,
-        timeout: f64,
-        on_url: Option<Py<PyAny>>,
-    ) -> PyResult<TokenSet> {
+    fn login(&self, py: Python<'_>, open_browser: bool, timeout: f64, on_url: Option<Py<PyAny>>) -> PyResult<TokenSet> {
         let timeout = Duration::try_from_secs_f64(timeout).map_err(|_| errors::config("timeout must be >= 0"))?;
         let mut options = LoginOptions::new().open_browser(open_browser).timeout(timeout);
         if let Some(callback) = on_url {

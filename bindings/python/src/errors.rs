@@ -82,12 +82,7 @@ exception!(
     CallbackError,
     "The `iss` (RFC 9207) or the discovery document names another issuer (`.expected`, `.got`)."
 );
-exception!(
-    authflow._native,
-    MissingCode,
-    CallbackError,
-    "The callback carries neither `code` nor `error`."
-);
+exception!(authflow._native, MissingCode, CallbackError, "The callback carries neither `code` nor `error`.");
 exception!(
     authflow._native,
     OAuthError,

@@ -112,8 +112,7 @@ impl Provider {
         headers: Option<&Bound<'_, PyAny>>,
         body: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Provider> {
-        let response =
-            core::HttpResponse { status, headers: convert::headers(headers)?, body: convert::body(body)? };
+        let response = core::HttpResponse { status, headers: convert::headers(headers)?, body: convert::body(body)? };
         provider(core::provider_from_discovery(issuer, &response))
     }
 
@@ -264,19 +263,22 @@ impl ClientConfig {
         params: Option<&Bound<'_, PyAny>>,
         nonce: Option<bool>,
     ) -> PyResult<ClientConfig> {
-        let mut config =
-            core::ClientConfig::new(provider.inner.clone(), client_id, redirect_uri).map_err(to_py)?;
+        let mut config = core::ClientConfig::new(provider.inner.clone(), client_id, redirect_uri).map_err(to_py)?;
         if let Some(secret) = client_secret {
             config = config.with_secret(secret);
         }
         if let Some(scopes) = scopes.filter(|s| !s.is_none()) {
             let list: Vec<String> = match scopes.extract::<String>() {
                 Ok(one) => vec![one],
-                Err(_) => scopes.extract().map_err(|_| errors::config("scopes must be a string or a list of strings"))?,
+                Err(_) => {
+                    scopes.extract().map_err(|_| errors::config("scopes must be a string or a list of strings"))?
+                }
             };
             config = config.with_scopes(list);
         }
-        for (name, value) in convert::headers(params).map_err(|_| errors::config("params must be name/value strings"))? {
+        for (name, value) in
+            convert::headers(params).map_err(|_| errors::config("params must be name/value strings"))?
+        {
             config = config.with_param(&name, &value);
         }
         if let Some(nonce) = nonce {
@@ -555,9 +557,9 @@ impl TokenSet {
     /// A token set from `to_json()` output.
     #[staticmethod]
     fn from_json(json: &str) -> PyResult<TokenSet> {
-        serde_json::from_str(json)
-            .map(|inner| TokenSet { inner })
-            .map_err(|e| errors::config(format!("not a saved token set (error at line {} column {})", e.line(), e.column())))
+        serde_json::from_str(json).map(|inner| TokenSet { inner }).map_err(|e| {
+            errors::config(format!("not a saved token set (error at line {} column {})", e.line(), e.column()))
+        })
     }
 
     fn __eq__(&self, other: PyRef<'_, TokenSet>) -> bool {
