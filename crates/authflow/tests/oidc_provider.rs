@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdout, Command, Stdio};
-use std::sync::{Arc, Mutex, Once};
+use std::sync::{mpsc, Arc, Mutex, Once};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
@@ -46,17 +46,38 @@ fn install_once() {
     });
 }
 
+/// How long node may take to print its issuer before the start counts as hung.
+const STARTUP: Duration = Duration::from_secs(20);
+/// How many starts are tried; node 20 now and then deadlocks while exporting the fresh signing key.
+const ATTEMPTS: usize = 3;
+
 /// A running `node server.mjs`; dropping it kills the process by its PID and reaps it.
 struct OidcServer {
     child: Child,
     issuer: String,
     // Kept open so the server never writes into a closed pipe.
-    _stdout: BufReader<ChildStdout>,
+    _stdout: Option<BufReader<ChildStdout>>,
 }
 
 impl OidcServer {
+    /// Starts the server, retrying a start that hangs or fails.
     fn start() -> OidcServer {
         install_once();
+        let mut failures = Vec::new();
+        for _ in 0..ATTEMPTS {
+            match OidcServer::try_start() {
+                Ok(server) => return server,
+                Err(failure) => {
+                    eprintln!("oidc-provider start failed, retrying: {failure}");
+                    failures.push(failure);
+                }
+            }
+        }
+        panic!("server.mjs did not start in {ATTEMPTS} attempts:\n{}", failures.join("\n"));
+    }
+
+    /// One start: spawn node and wait up to [`STARTUP`] for the issuer line.
+    fn try_start() -> Result<OidcServer, String> {
         let mut child = Command::new("node")
             .args(["server.mjs", "--port", "0", "--lifetime", "120"])
             .current_dir(provider_dir())
@@ -65,31 +86,46 @@ impl OidcServer {
             .stderr(Stdio::piped())
             .spawn()
             .expect("node must be installed to run the oidc-provider tests");
-        // Stderr carries oidc-provider's notices; it is collected for failure messages.
+        let stdout = child.stdout.take().unwrap();
         let mut stderr = child.stderr.take().unwrap();
+        // From here on, dropping the guard kills the process.
+        let mut server = OidcServer { child, issuer: String::new(), _stdout: None };
+        // Stderr carries oidc-provider's notices; it is collected for failure messages.
         let notes = Arc::new(Mutex::new(String::new()));
         let sink = Arc::clone(&notes);
         thread::spawn(move || {
-            let mut text = String::new();
             let mut chunk = [0u8; 4096];
             while let Ok(n) = stderr.read(&mut chunk) {
                 if n == 0 {
                     break;
                 }
-                text.push_str(&String::from_utf8_lossy(&chunk[..n]));
-                *sink.lock().unwrap() = text.clone();
+                sink.lock().unwrap().push_str(&String::from_utf8_lossy(&chunk[..n]));
             }
         });
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        stdout.read_line(&mut line).unwrap();
-        let issuer = line.trim().to_owned();
-        let server = OidcServer { child, issuer, _stdout: stdout };
-        if !server.issuer.starts_with("http://127.0.0.1:") {
-            thread::sleep(Duration::from_millis(200));
-            panic!("server.mjs printed {:?} instead of its issuer; stderr:\n{}", server.issuer, notes.lock().unwrap());
+        // The first line is read on a thread so that a hung start can time out.
+        let (lines, first) = mpsc::channel();
+        thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            let mut line = String::new();
+            let read = reader.read_line(&mut line).map(|_| line);
+            let _ = lines.send((read, reader));
+        });
+        match first.recv_timeout(STARTUP) {
+            Ok((Ok(line), reader)) if line.trim().starts_with("http://127.0.0.1:") => {
+                server.issuer = line.trim().to_owned();
+                server._stdout = Some(reader);
+                Ok(server)
+            }
+            Ok((line, _)) => {
+                drop(server);
+                Err(format!("server.mjs printed {line:?} instead of its issuer; stderr:\n{}", notes.lock().unwrap()))
+            }
+            Err(_) => {
+                let pid = server.child.id();
+                drop(server);
+                Err(format!("node (pid {pid}) printed no issuer within {} s", STARTUP.as_secs()))
+            }
         }
-        server
     }
 }
 
