@@ -123,10 +123,17 @@ const clients = [
   },
 ];
 
-// A fresh signing key per start (no "development-only keys" warning).
-const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+// A fresh signing key per start (no "development-only keys" warning). WebCrypto,
+// because generateKeyPairSync + export({format: 'jwk'}) sometimes deadlocked Node 20
+// at start-up (a KeyGenJob destructor run by the GC inside ExportJWK).
+const { privateKey } = await crypto.webcrypto.subtle.generateKey(
+  { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+  true,
+  ['sign', 'verify'],
+);
+const { key_ops: _ops, ext: _ext, alg: _alg, ...exported } = await crypto.webcrypto.subtle.exportKey('jwk', privateKey);
 const signingJwk = {
-  ...privateKey.export({ format: 'jwk' }),
+  ...exported,
   kid: `test-${crypto.randomBytes(6).toString('hex')}`,
   use: 'sig',
   alg: 'RS256',
