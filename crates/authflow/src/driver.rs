@@ -14,8 +14,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use authflow_core::{
-    parse_revocation_response, ClientConfig, Error, Flow, HttpRequest, HttpResponse, TokenKind, TokenSet,
-    TransportErrorKind,
+    parse_revocation_response, ClientConfig, Error, Flow, HttpRequest, HttpResponse, OAuthErrorCode, TokenKind,
+    TokenSet, TransportErrorKind,
 };
 
 use crate::listener::{open_browser, LoopbackListener};
@@ -278,7 +278,14 @@ impl Client {
         let mut flow = Flow::from_tokens(Arc::clone(&self.config), current);
         let request = flow.refresh_request()?;
         let response = self.send_token_request(&mut flow, &request)?;
-        flow.refresh_response(&response, self.now())?;
+        if let Err(e) = flow.refresh_response(&response, self.now()) {
+            // invalid_grant: the refresh token is dead (expired, revoked, or reused and the
+            // grant killed). Keeping it would make every later call fail the same way.
+            if e.oauth_code() == Some(&OAuthErrorCode::InvalidGrant) {
+                self.store.clear()?;
+            }
+            return Err(e);
+        }
         let fresh = held(&flow)?;
         self.store.save(&fresh)?;
         Ok(fresh)

@@ -10,8 +10,8 @@ use std::sync::{mpsc, Arc, Barrier};
 use std::time::Duration;
 
 use authflow::{
-    endpoint, Client, ClientConfig, Error, FileStore, Flow, HttpClient, HttpRequest, LoginOptions, Provider, TokenKind,
-    TokenSet, TokenStore, TransportErrorKind, TransportOptions, UreqTransport,
+    endpoint, Client, ClientConfig, Error, FileStore, Flow, HttpClient, HttpRequest, LoginOptions, MemoryStore,
+    OAuthErrorCode, Provider, TokenKind, TokenSet, TokenStore, TransportErrorKind, TransportOptions, UreqTransport,
 };
 use authflow_devserver::{
     DevServer, Fault, Knobs, Options, DEMO_USER_EMAIL, GENERIC_BASIC_CLIENT_ID, GENERIC_BASIC_CLIENT_SECRET,
@@ -284,6 +284,22 @@ fn a_401_refreshes_once_and_retries() {
     let counters = server.counters();
     assert_eq!((counters.refresh_grants, counters.api_requests, counters.revocations), (1, 2, 1));
     assert_ne!(client.tokens().unwrap().unwrap().access_token, tokens.access_token);
+}
+
+#[test]
+fn a_dead_refresh_token_is_dropped_from_the_store() {
+    let server = devserver(Knobs::default());
+    let (config, api) = setup(&server, Profile::Sipgate, "http://127.0.0.1:8080/cb");
+    let first = Client::new(config.clone());
+    let old = sign_in(&first);
+    first.refresh().unwrap();
+    // A second client still holding the rotated-away token: the server says invalid_grant.
+    let stale = Client::new(config).with_store(Arc::new(MemoryStore::with_tokens(old)));
+    let err = stale.refresh().unwrap_err();
+    assert_eq!(err.oauth_code(), Some(&OAuthErrorCode::InvalidGrant), "{err}");
+    assert_eq!(stale.tokens().unwrap(), None, "dead tokens are not kept");
+    assert!(stale.get(&api).unwrap_err().to_string().contains("sign in first"));
+    assert_eq!(server.counters().refresh_grants, 2);
 }
 
 #[test]
