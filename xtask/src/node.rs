@@ -35,7 +35,9 @@ fn build_addon() -> Result<(), String> {
     npm_ci(&dir)?;
     run_plain(
         "napi build --platform --release (bindings/node)",
-        Command::new(dir.join("node_modules/.bin/napi")).args(["build", "--platform", "--release"]).current_dir(&dir),
+        Command::new(dir.join("node_modules/.bin/napi"))
+            .args(["build", "--platform", "--release", "--strip"])
+            .current_dir(&dir),
     )
 }
 
@@ -145,4 +147,16 @@ pub fn bench(args: &[String]) -> Result<(), String> {
         "node bench/run.mjs (bindings/node)",
         Command::new("node").args(["bench/run.mjs"]).env("AUTHFLOW_DEVSERVER", &devserver).current_dir(package_dir()),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    /// The whole Node step on its own: `cargo test -p xtask node -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "builds and runs the npm package; `cargo xtask test` runs it"]
+    fn node_step() {
+        let tally = super::test().expect("node step");
+        assert_eq!(tally.failed, 0, "{tally:?}");
+        assert!(tally.passed > 100, "{tally:?}");
+    }
 }
