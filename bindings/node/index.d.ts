@@ -90,6 +90,11 @@ export declare class Flow {
   toJSON(): Record<string, unknown>
   /** The state's name: `AwaitingCallback`, `Exchanging`, `Authorized` or `Refreshing`. */
   get state(): 'AwaitingCallback' | 'Exchanging' | 'Authorized' | 'Refreshing'
+  /**
+   * The `state` parameter sent in the authorization URL while awaiting the callback (a key
+   * for finding this pending flow when the browser comes back), else `null`.
+   */
+  get stateParam(): string | null
   /** True while a `Client` request for this flow is in flight. */
   get busy(): boolean
   /** The URL to send the user's browser to (only while awaiting the callback). */

@@ -36,11 +36,10 @@ function authflowCpu () {
   return () => {
     const flow = Flow.start(config, { now: NOW })
     const url = flow.authorizationUrl
-    const i = url.indexOf('&state=') + 7
-    flow.callback(`${REDIRECT}?code=CODE-1&state=${url.slice(i, i + 22)}`)
+    flow.callback(`${REDIRECT}?code=CODE-1&state=${flow.stateParam}`)
     const request = flow.exchangeRequest()
     flow.exchangeResponse({ status: 200, headers: HEADERS, body: BODY }, NOW)
-    return request.body.length + flow.tokens.accessToken.length
+    return url.length + request.body.length + flow.tokens.accessToken.length
   }
 }
 

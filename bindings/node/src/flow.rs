@@ -119,6 +119,16 @@ impl Flow {
         self.shared.lock().state_name().as_str()
     }
 
+    /// The `state` parameter sent in the authorization URL while awaiting the callback (a key
+    /// for finding this pending flow when the browser comes back), else `null`.
+    #[napi(getter)]
+    pub fn state_param(&self) -> Option<String> {
+        match self.shared.lock().state() {
+            authflow::State::AwaitingCallback { csrf, .. } => Some(csrf.expose().to_owned()),
+            _ => None,
+        }
+    }
+
     /// True while a `Client` request for this flow is in flight.
     #[napi(getter)]
     pub fn busy(&self) -> bool {

@@ -94,6 +94,7 @@ test('responses: bad status and headers are ERR_CONFIG; odd shapes are accepted'
 
 test('wrong state calls are ERR_INVALID_STATE and leave the flow as it was', () => {
   const f = Flow.start(config())
+  assert.equal(f.stateParam, new URL(f.authorizationUrl).searchParams.get('state'))
   assert.throws(() => f.exchangeRequest(), { code: 'ERR_INVALID_STATE', kind: 'invalid_state' })
   assert.throws(() => f.refreshRequest(), { code: 'ERR_INVALID_STATE' })
   assert.throws(() => f.authorize({ url: 'https://api.example/x' }), { code: 'ERR_INVALID_STATE' })
