@@ -423,8 +423,7 @@ fn redact(e: Error, config: &ClientConfig, known: &[Option<&str>]) -> Error {
 }
 
 fn b64(bytes: &[u8]) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    crate::base64::url_safe(bytes)
 }
 
 fn append_query(url: &mut String, name: &str, value: &str) {

@@ -56,6 +56,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod base64;
 mod callback;
 mod config;
 mod discovery;

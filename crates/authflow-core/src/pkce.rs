@@ -1,7 +1,5 @@
 //! PKCE (RFC 7636): the verifier and its S256 challenge.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -25,13 +23,13 @@ pub(crate) const VERIFIER_BYTES: usize = 32;
 
 /// Encodes random bytes as a verifier.
 pub(crate) fn verifier_from_bytes(bytes: &[u8]) -> PkceVerifier {
-    PkceVerifier::new(URL_SAFE_NO_PAD.encode(bytes))
+    PkceVerifier::new(crate::base64::url_safe(bytes))
 }
 
 /// The `code_challenge` for a verifier, or `None` when PKCE is disabled.
 pub fn challenge(method: PkceMethod, verifier: &PkceVerifier) -> Option<String> {
     match method {
-        PkceMethod::S256 => Some(URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.expose().as_bytes()))),
+        PkceMethod::S256 => Some(crate::base64::url_safe(&Sha256::digest(verifier.expose().as_bytes()))),
         PkceMethod::Plain => Some(verifier.expose().to_owned()),
         PkceMethod::Disabled => None,
     }
