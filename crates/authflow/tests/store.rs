@@ -75,6 +75,10 @@ fn save_replaces_the_file_atomically() {
     let store = Arc::new(FileStore::new(&path));
     store.save(&tokens(0)).unwrap();
     let first_inode = std::fs::metadata(&path).unwrap().ino();
+    // The next save's temporary file is created while the first file still exists, so a
+    // rename gives a new inode. (After many saves a freed inode number can come back.)
+    store.save(&tokens(1)).unwrap();
+    assert_ne!(std::fs::metadata(&path).unwrap().ino(), first_inode, "saved in place instead of renamed over");
     // A reader racing with many saves sees one whole token set or the other, never a torn or empty file.
     let done = Arc::new(AtomicBool::new(false));
     let reader = {
@@ -95,7 +99,6 @@ fn save_replaces_the_file_atomically() {
     done.store(true, Ordering::SeqCst);
     assert!(reader.join().unwrap() > 0);
     assert_eq!(store.load().unwrap(), Some(tokens(200)));
-    assert_ne!(std::fs::metadata(&path).unwrap().ino(), first_inode, "saved in place instead of renamed over");
     let names: Vec<String> =
         std::fs::read_dir(&dir.0).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     assert_eq!(names, ["tokens.json"], "temporary files left behind");
