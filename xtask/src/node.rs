@@ -8,25 +8,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::run::{cargo, npm_ci, root, run_counting, run_plain, Tally};
+use crate::run::{devserver, npm_ci, root, run_counting, run_plain, Tally};
 
 fn package_dir() -> PathBuf {
     root().join("bindings/node")
-}
-
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"))
-}
-
-/// Builds the devserver binary the tests spawn and returns its path.
-fn devserver(release: bool) -> Result<PathBuf, String> {
-    let mut cmd = cargo();
-    cmd.args(["build", "--quiet", "-p", "authflow-devserver"]);
-    if release {
-        cmd.arg("--release");
-    }
-    run_plain("cargo build -p authflow-devserver", &mut cmd)?;
-    Ok(target_dir().join(if release { "release" } else { "debug" }).join("authflow-devserver"))
 }
 
 /// `napi build --platform --release`: the addon next to package.json, and the generated loader and types.

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use crate::run::{cargo, root, run_counting, run_plain, Tally};
+use crate::run::{cargo, devserver, root, run_counting, run_plain, target_dir, Tally};
 
 /// The Python tools and bench peers, pinned. Changing this list reinstalls them.
 const REQUIREMENTS: &[&str] = &[
@@ -29,10 +29,6 @@ fn venv() -> PathBuf {
 
 fn venv_python() -> PathBuf {
     venv().join("bin/python")
-}
-
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"))
 }
 
 /// Creates the venv and installs the pinned requirements, unless that was already done.
@@ -92,17 +88,6 @@ fn build_and_install_wheel() -> Result<PathBuf, String> {
             .arg(&wheel),
     )?;
     Ok(wheel)
-}
-
-/// Builds the devserver binary and returns its path.
-fn devserver(release: bool) -> Result<PathBuf, String> {
-    let mut cmd = cargo();
-    cmd.args(["build", "--quiet", "-p", "authflow-devserver"]);
-    if release {
-        cmd.arg("--release");
-    }
-    run_plain("cargo build -p authflow-devserver", &mut cmd)?;
-    Ok(target_dir().join(if release { "release" } else { "debug" }).join("authflow-devserver"))
 }
 
 /// The directory holding libpython, which the stub generator (not an extension module) links to.

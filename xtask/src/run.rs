@@ -102,6 +102,22 @@ pub fn cargo() -> Command {
     cmd
 }
 
+/// Where cargo puts its builds.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"))
+}
+
+/// Builds the devserver binary the other languages' tests spawn, and returns its path.
+pub fn devserver(release: bool) -> Result<PathBuf, String> {
+    let mut cmd = cargo();
+    cmd.args(["build", "--quiet", "-p", "authflow-devserver"]);
+    if release {
+        cmd.arg("--release");
+    }
+    run_plain("cargo build -p authflow-devserver", &mut cmd)?;
+    Ok(target_dir().join(if release { "release" } else { "debug" }).join("authflow-devserver"))
+}
+
 /// Installs the npm packages of a folder from its lockfile, unless they are already there.
 ///
 /// `npm ci` refuses a lockfile that lacks optional packages for other platforms, and
