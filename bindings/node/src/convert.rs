@@ -3,12 +3,14 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use authflow::{HttpRequest, HttpResponse, Method, TokenSet, Warning};
-use napi::bindgen_prelude::{Array, Buffer, Either, FromNapiValue, Function, JsObjectValue, Object, Unknown};
+use napi::bindgen_prelude::{Buffer, Either, FromNapiValue, Function, JsObjectValue, Object, Unknown};
 use napi::{Env, JsValue, ValueType};
 
 use crate::error;
 
 /// A request to send, as `fetch(request.url, request)` takes it: redirects are never followed.
+// Built by hand in `fast::Request`; this declaration gives index.d.ts its type.
+#[allow(dead_code)]
 #[napi(object, js_name = "HttpRequest")]
 pub struct JsHttpRequest {
     /// `GET` or `POST`.
@@ -41,7 +43,7 @@ pub struct JsRequestInit {
 }
 
 /// A response received, handed back to the flow.
-#[napi(object, js_name = "HttpResponse")]
+#[napi(object, js_name = "HttpResponse", object_to_js = false)]
 pub struct JsHttpResponse {
     /// The status code.
     pub status: u32,
@@ -49,7 +51,8 @@ pub struct JsHttpResponse {
     #[napi(ts_type = "Array<[string, string]> | Record<string, string | string[]> | Iterable<[string, string]>")]
     pub headers: Option<Unknown<'static>>,
     /// The body as text or bytes.
-    pub body: Option<Either<String, Buffer>>,
+    #[napi(ts_type = "string | Buffer")]
+    pub body: Option<crate::fast::BodyIn>,
 }
 
 /// The tokens a flow or client holds.
@@ -91,15 +94,9 @@ pub fn warnings(w: &[Warning]) -> Vec<serde_json::Value> {
     w.iter().map(|w| serde_json::to_value(w).unwrap_or_default()).collect()
 }
 
-pub fn request_out(r: HttpRequest) -> JsHttpRequest {
-    let body = if r.body.is_empty() { None } else { Some(String::from_utf8_lossy(&r.body).into_owned()) };
-    JsHttpRequest {
-        method: r.method.as_str().to_owned(),
-        url: r.url,
-        headers: r.headers,
-        body,
-        redirect: Some("manual".to_owned()),
-    }
+/// The JS value of a request (built by hand in [`crate::fast`], shaped as [`JsHttpRequest`]).
+pub fn request_out(r: HttpRequest) -> crate::fast::Request {
+    crate::fast::Request(r)
 }
 
 pub fn request_in(env: &Env, r: JsRequestInit) -> napi::Result<HttpRequest> {
@@ -116,7 +113,7 @@ pub fn response_in(env: &Env, r: JsHttpResponse) -> napi::Result<HttpResponse> {
         .ok()
         .filter(|s| (100..=999).contains(s))
         .ok_or_else(|| error::config(env, format!("response status {} is not an http status", r.status)))?;
-    Ok(HttpResponse { status, headers: headers(env, r.headers)?, body: body(r.body) })
+    Ok(HttpResponse { status, headers: headers(env, r.headers)?, body: r.body.map(|b| b.0).unwrap_or_default() })
 }
 
 fn body(b: Option<Either<String, Buffer>>) -> Vec<u8> {
@@ -161,16 +158,8 @@ pub fn headers(env: &Env, value: Option<Unknown>) -> napi::Result<Vec<(String, S
 }
 
 fn pairs(env: &Env, value: Unknown) -> napi::Result<Vec<(String, String)>> {
-    let list = Array::from_unknown(value)?;
-    let mut out = Vec::with_capacity(list.len() as usize);
-    for i in 0..list.len() {
-        let pair: Option<Vec<String>> = list.get(i)?;
-        match pair.as_deref() {
-            Some([n, v]) => out.push((n.clone(), v.clone())),
-            _ => return Err(error::config(env, "each header must be a [name, value] pair of strings")),
-        }
-    }
-    Ok(out)
+    crate::fast::pairs(env.raw(), value.raw())?
+        .ok_or_else(|| error::config(env, "each header must be a [name, value] pair of strings"))
 }
 
 fn scalar(v: Unknown) -> napi::Result<Option<String>> {

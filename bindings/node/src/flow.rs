@@ -7,11 +7,12 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use authflow::{SeededEntropy, TokenKind};
+use authflow::{Entropy, SeededEntropy, TokenKind};
 use napi::Env;
 
-use crate::convert::{self, JsHttpRequest, JsHttpResponse, JsRequestInit, Tokens};
+use crate::convert::{self, JsHttpResponse, JsRequestInit};
 use crate::error::{self, OrThrow};
+use crate::fast::{Request, TokensOut};
 use crate::provider::ClientConfig;
 
 /// Options of `Flow.start()`.
@@ -86,7 +87,7 @@ impl Flow {
                 authflow::Flow::start_with(config, now, &mut SeededEntropy::new(seed as u64))
             }
             Some(_) => return Err(error::config(&env, "seed must be a non-negative integer")),
-            None => authflow::Flow::start(config, now),
+            None => authflow::Flow::start_with(config, now, &mut PooledEntropy),
         };
         Ok(Flow { shared: Shared::new(flow.or_throw(&env)?) })
     }
@@ -148,8 +149,8 @@ impl Flow {
     }
 
     /// The code exchange request, handed out once. Send it without following redirects.
-    #[napi]
-    pub fn exchange_request(&self, env: Env) -> napi::Result<JsHttpRequest> {
+    #[napi(ts_return_type = "HttpRequest")]
+    pub fn exchange_request(&self, env: Env) -> napi::Result<Request> {
         self.with(&env, "build a code exchange request", |f| f.exchange_request()).map(convert::request_out)
     }
 
@@ -162,8 +163,8 @@ impl Flow {
     }
 
     /// The refresh request. Next: `refreshResponse()` or `requestFailed()`.
-    #[napi]
-    pub fn refresh_request(&self, env: Env) -> napi::Result<JsHttpRequest> {
+    #[napi(ts_return_type = "HttpRequest")]
+    pub fn refresh_request(&self, env: Env) -> napi::Result<Request> {
         self.with(&env, "build a refresh request", |f| f.refresh_request()).map(convert::request_out)
     }
 
@@ -182,23 +183,23 @@ impl Flow {
     }
 
     /// Adds the access token to an API request (Bearer header, or `?access_token=` for Phorge).
-    #[napi]
-    pub fn authorize(&self, env: Env, request: JsRequestInit) -> napi::Result<JsHttpRequest> {
+    #[napi(ts_return_type = "HttpRequest")]
+    pub fn authorize(&self, env: Env, request: JsRequestInit) -> napi::Result<Request> {
         let request = convert::request_in(&env, request)?;
         self.with(&env, "authorize a request", |f| f.authorize(request)).map(convert::request_out)
     }
 
     /// An RFC 7009 revocation request for the access or refresh token.
-    #[napi(ts_args_type = "kind: 'access_token' | 'refresh_token'")]
-    pub fn revocation_request(&self, env: Env, kind: String) -> napi::Result<JsHttpRequest> {
+    #[napi(ts_args_type = "kind: 'access_token' | 'refresh_token'", ts_return_type = "HttpRequest")]
+    pub fn revocation_request(&self, env: Env, kind: String) -> napi::Result<Request> {
         let kind = token_kind(&env, &kind)?;
         self.with(&env, "revoke a token", |f| f.revocation_request(kind)).map(convert::request_out)
     }
 
     /// The tokens, when authorized (or refreshing); `null` before.
-    #[napi(getter)]
-    pub fn tokens(&self) -> Option<Tokens> {
-        self.shared.lock().tokens().map(convert::tokens)
+    #[napi(getter, ts_return_type = "Tokens | null")]
+    pub fn tokens(&self) -> TokensOut {
+        TokensOut(self.shared.lock().tokens().cloned())
     }
 
     /// Deviations tolerated in the last token response (`{warning: 'token_type_case', got: 'bearer'}`, ...).
@@ -228,5 +229,37 @@ pub(crate) fn token_kind(env: &Env, kind: &str) -> napi::Result<TokenKind> {
         "access_token" => Ok(TokenKind::AccessToken),
         "refresh_token" => Ok(TokenKind::RefreshToken),
         other => Err(error::config(env, format!("token kind must be access_token or refresh_token, got {other:?}"))),
+    }
+}
+
+/// The OS generator, read 4 KiB at a time: one `getrandom` call per ~80 logins instead of one
+/// per login. Bytes are handed out once and wiped from the pool as they are taken.
+struct PooledEntropy;
+
+const POOL: usize = 4096;
+
+thread_local! {
+    static ENTROPY_POOL: std::cell::RefCell<(Box<[u8; POOL]>, usize)> =
+        std::cell::RefCell::new((Box::new([0u8; POOL]), POOL));
+}
+
+impl Entropy for PooledEntropy {
+    fn fill(&mut self, buf: &mut [u8]) -> Result<(), authflow::Error> {
+        if buf.len() > POOL {
+            return authflow::OsEntropy.fill(buf);
+        }
+        ENTROPY_POOL.with(|cell| {
+            let mut guard = cell.borrow_mut();
+            let (pool, used) = &mut *guard;
+            if POOL - *used < buf.len() {
+                authflow::OsEntropy.fill(&mut pool[..])?;
+                *used = 0;
+            }
+            let taken = &mut pool[*used..*used + buf.len()];
+            buf.copy_from_slice(taken);
+            taken.fill(0);
+            *used += buf.len();
+            Ok(())
+        })
     }
 }

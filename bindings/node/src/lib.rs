@@ -11,6 +11,7 @@ extern crate napi_derive;
 mod client;
 mod convert;
 mod error;
+mod fast;
 mod flow;
 mod provider;
 

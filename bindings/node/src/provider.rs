@@ -110,8 +110,8 @@ impl Provider {
     }
 
     /// The OpenID discovery request for `issuer` (sans-IO: send it, then `Provider.fromDiscovery`).
-    #[napi]
-    pub fn discovery_request(env: Env, issuer: String) -> napi::Result<convert::JsHttpRequest> {
+    #[napi(ts_return_type = "HttpRequest")]
+    pub fn discovery_request(env: Env, issuer: String) -> napi::Result<crate::fast::Request> {
         Ok(convert::request_out(discovery_request(&issuer, DiscoveryKind::OpenId).or_throw(&env)?))
     }
 
