@@ -45,6 +45,7 @@ fn per_second(n: u32, run: impl FnOnce()) -> f64 {
     f64::from(n) / start.elapsed().as_secs_f64()
 }
 
+#[inline(never)]
 fn authflow_run(client: &Client, n: u32) -> f64 {
     per_second(n, || {
         for _ in 0..n {
@@ -58,6 +59,7 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+#[inline(never)]
 fn raw_ureq_run(token_url: &str, mut refresh: String, n: u32) -> (f64, String) {
     let agent: ureq::Agent = ureq::Agent::config_builder().max_redirects(0).http_status_as_error(false).build().into();
     let rate = per_second(n, || {
@@ -80,6 +82,7 @@ fn raw_ureq_run(token_url: &str, mut refresh: String, n: u32) -> (f64, String) {
     (rate, refresh)
 }
 
+#[inline(never)]
 fn oauth2_run(token_url: &str, refresh: String, n: u32) -> (f64, String) {
     let client = BasicClient::new(ClientId::new(dev::SIPGATE_CLIENT_ID.into()))
         .set_client_secret(ClientSecret::new(dev::SIPGATE_CLIENT_SECRET.into()))

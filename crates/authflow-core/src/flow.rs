@@ -220,6 +220,14 @@ impl Flow {
         &self.warnings
     }
 
+    /// Takes the tokens out of the flow, when authorized or refreshing.
+    pub fn into_tokens(self) -> Option<TokenSet> {
+        match self.state {
+            State::Authorized { tokens } | State::Refreshing { tokens } => Some(tokens),
+            _ => None,
+        }
+    }
+
     /// The tokens, when authorized or refreshing.
     pub fn tokens(&self) -> Option<&TokenSet> {
         match &self.state {
@@ -324,6 +332,16 @@ impl Flow {
         }
     }
 
+    /// Moves the held tokens into the state `wrap` builds, without copying them.
+    fn move_tokens(&mut self, wrap: fn(TokenSet) -> State) {
+        let placeholder = State::Exchanging { code: None, verifier: None, nonce: None };
+        if let State::Authorized { tokens } | State::Refreshing { tokens } =
+            std::mem::replace(&mut self.state, placeholder)
+        {
+            self.state = wrap(tokens);
+        }
+    }
+
     /// Every transition of the machine, in one match.
     fn step(&mut self, input: Input<'_>) -> Result<Option<HttpRequest>, Error> {
         let config = &self.config;
@@ -372,7 +390,7 @@ impl Flow {
                     config.provider.token_endpoint.as_str(),
                     &[("grant_type", "refresh_token"), ("refresh_token", refresh.expose())],
                 );
-                self.state = State::Refreshing { tokens: tokens.clone() };
+                self.move_tokens(|tokens| State::Refreshing { tokens });
                 Ok(Some(request))
             }
             (State::Refreshing { tokens }, Input::Response(response, now)) => {
@@ -387,7 +405,7 @@ impl Flow {
                 let (fresh, warnings) = match parsed {
                     Ok(ok) => ok,
                     Err(e) => {
-                        self.state = State::Authorized { tokens: tokens.clone() };
+                        self.move_tokens(|tokens| State::Authorized { tokens });
                         return Err(e);
                     }
                 };
@@ -395,8 +413,8 @@ impl Flow {
                 self.state = State::Authorized { tokens: fresh };
                 Ok(None)
             }
-            (State::Refreshing { tokens }, Input::RequestFailed) => {
-                self.state = State::Authorized { tokens: tokens.clone() };
+            (State::Refreshing { .. }, Input::RequestFailed) => {
+                self.move_tokens(|tokens| State::Authorized { tokens });
                 Ok(None)
             }
             (state, _) => Err(Error::InvalidState { state: state.name(), operation }),

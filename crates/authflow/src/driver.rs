@@ -286,7 +286,9 @@ impl Client {
             }
             return Err(e);
         }
-        let fresh = held(&flow)?;
+        let state = flow.state_name();
+        let fresh =
+            flow.into_tokens().ok_or(Error::InvalidState { state, operation: "read the tokens of the flow" })?;
         self.store.save(&fresh)?;
         Ok(fresh)
     }

@@ -6,9 +6,10 @@
 //! the host is a loopback address. Error messages name the method and the URL
 //! without its query, and never carry a header or a body.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
-use std::io;
-use std::net::{IpAddr, SocketAddr};
+use std::io::{self, Read};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -150,12 +151,12 @@ impl Resolver for QuickResolver {
 
 impl HttpClient for UreqTransport {
     fn send(&self, request: &HttpRequest) -> Result<HttpResponse, Error> {
-        let url = checked_url(request)?;
+        let (url, loopback) = checked_url(request)?;
         let target = Target { method: request.method, url: &url };
-        let agent = if is_loopback(&url) { &self.loopback } else { &self.remote };
+        let agent = if loopback { &self.loopback } else { &self.remote };
         let result = match request.method {
-            Method::Get => with_headers(agent.get(url.as_str()), request).call(),
-            Method::Post => with_headers(agent.post(url.as_str()), request).send(request.body.as_slice()),
+            Method::Get => with_headers(agent.get(url.as_ref()), request).call(),
+            Method::Post => with_headers(agent.post(url.as_ref()), request).send(request.body.as_slice()),
         };
         let mut response = result.map_err(|e| target.error(e))?;
         let status = response.status().as_u16();
@@ -164,12 +165,17 @@ impl HttpClient for UreqTransport {
             .iter()
             .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
             .collect();
-        let body = response
+        // Sized from Content-Length up front: growing a vector from empty cost more than the parse.
+        let limit = self.options.max_response_bytes;
+        let announced = response.headers().get("content-length").and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        let mut body = Vec::with_capacity(usize::try_from(announced.unwrap_or(0).min(limit)).unwrap_or(0));
+        response
             .body_mut()
             .with_config()
-            .limit(self.options.max_response_bytes)
-            .read_to_vec()
-            .map_err(|e| target.error(e))?;
+            .limit(limit)
+            .reader()
+            .read_to_end(&mut body)
+            .map_err(|e| target.read_error(e))?;
         Ok(HttpResponse { status, headers, body })
     }
 }
@@ -181,14 +187,19 @@ fn with_headers<B>(mut builder: ureq::RequestBuilder<B>, request: &HttpRequest) 
     builder
 }
 
-/// Parses the URL and refuses plain HTTP outside loopback before any connection is made.
-fn checked_url(request: &HttpRequest) -> Result<Url, Error> {
+/// Refuses plain HTTP outside loopback before any connection is made; returns the URL to
+/// send and whether it is on loopback.
+fn checked_url(request: &HttpRequest) -> Result<(Cow<'_, str>, bool), Error> {
+    if let Some(loopback) = plain_allowed(&request.url) {
+        return Ok((Cow::Borrowed(&request.url), loopback));
+    }
     let url = Url::parse(&request.url).map_err(|e| Error::Config {
         reason: format!("request url {} is not a valid url: {e}", without_query(&request.url)),
     })?;
+    let loopback = is_loopback(&url);
     match url.scheme() {
-        "https" => Ok(url),
-        "http" if is_loopback(&url) => Ok(url),
+        "https" => Ok((Cow::Owned(url.into()), loopback)),
+        "http" if loopback => Ok((Cow::Owned(url.into()), loopback)),
         scheme => Err(Error::Transport {
             kind: TransportErrorKind::Insecure,
             message: format!(
@@ -200,6 +211,31 @@ fn checked_url(request: &HttpRequest) -> Result<Url, Error> {
     }
 }
 
+/// The fast path of [`checked_url`], for plainly spelled URLs: `https://` with an authority of
+/// letters, digits and `.-:[]`, or `http://` to `localhost`, 127.x.y.z or `[::1]`. Returns
+/// whether the host is loopback. Anything else (user info, escapes, backslashes, `127.1`)
+/// goes through the full WHATWG parser, whose normalized URL is then sent, so what is
+/// checked is always what ureq connects to.
+fn plain_allowed(url: &str) -> Option<bool> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let plain = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']');
+    if authority.is_empty() || !authority.bytes().all(plain) {
+        return None;
+    }
+    let loopback = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().and_then(|h| h.parse::<Ipv6Addr>().ok()).is_some_and(|ip| ip.is_loopback()),
+        None => authority.split(':').next().is_some_and(|h| {
+            h.eq_ignore_ascii_case("localhost") || h.parse::<Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
+        }),
+    };
+    match scheme {
+        "https" => Some(loopback),
+        "http" if loopback => Some(true),
+        _ => None,
+    }
+}
+
 /// The URL without query and fragment, which may carry tokens (Phorge's `?access_token=`).
 pub(crate) fn without_query(url: &str) -> &str {
     url.split(['?', '#']).next().unwrap_or(url)
@@ -208,16 +244,22 @@ pub(crate) fn without_query(url: &str) -> &str {
 /// What a request was sent to, for error messages.
 struct Target<'a> {
     method: Method,
-    url: &'a Url,
+    url: &'a str,
 }
 
 impl Target<'_> {
+    /// A failure while reading the body: ureq's own errors travel inside the `io::Error`.
+    fn read_error(&self, error: io::Error) -> Error {
+        match error.into_inner().map(|inner| inner.downcast::<ureq::Error>()) {
+            Some(Ok(ureq_error)) => self.error(*ureq_error),
+            Some(Err(other)) => self.error(ureq::Error::Io(io::Error::other(other))),
+            None => self.error(ureq::Error::Io(io::Error::from(io::ErrorKind::UnexpectedEof))),
+        }
+    }
+
     fn error(&self, error: ureq::Error) -> Error {
         let (kind, what) = classify(error);
-        Error::Transport {
-            kind,
-            message: format!("{} {}: {what}", self.method.as_str(), without_query(self.url.as_str())),
-        }
+        Error::Transport { kind, message: format!("{} {}: {what}", self.method.as_str(), without_query(self.url)) }
     }
 }
 
@@ -288,6 +330,30 @@ fn clip(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_urls_take_the_fast_path_and_tricky_ones_the_parser() {
+        assert_eq!(plain_allowed("https://login.example.com/token"), Some(false));
+        assert_eq!(plain_allowed("http://127.0.0.1:8080/token?x=1"), Some(true));
+        assert_eq!(plain_allowed("http://LocalHost/t"), Some(true));
+        assert_eq!(plain_allowed("http://[::1]:9/t"), Some(true));
+        for tricky in [
+            "http://example.com/t",
+            "http://127.0.0.1@evil.example/t",
+            "http://127.0.0.1\\@evil.example/t",
+            "http://127.1/t",
+            "HTTP://127.0.0.1/t",
+            "http://%31%32%37.0.0.1/t",
+        ] {
+            assert_eq!(plain_allowed(tricky), None, "{tricky}");
+        }
+        // The parser then decides: user info cannot smuggle a remote host in as loopback.
+        let err = checked_url(&HttpRequest::get("http://127.0.0.1@evil.example/t")).unwrap_err();
+        assert!(matches!(err, Error::Transport { kind: TransportErrorKind::Insecure, .. }), "{err}");
+        let short = HttpRequest::get("http://127.1/t");
+        let (url, loopback) = checked_url(&short).unwrap();
+        assert_eq!((url.as_ref(), loopback), ("http://127.0.0.1/t", true));
+    }
 
     #[test]
     fn a_bad_url_is_a_config_error() {
