@@ -109,7 +109,18 @@ impl Provider {
     }
 
     /// Speakap from the `network_auth_url` the app's external URL received.
+    ///
+    /// The value arrives as a query parameter anyone can set, so it must be an HTTPS
+    /// URL on a `*.speakap.com` network host: users are never sent elsewhere to sign in.
     pub fn speakap_from_network_auth_url(network_auth_url: &str) -> Result<Self, Error> {
+        let url = endpoint("network_auth_url", network_auth_url)?;
+        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+        let network = host.strip_suffix(".speakap.com").filter(|n| !n.is_empty() && !n.contains('.'));
+        if url.scheme() != "https" || network.is_none() {
+            return Err(Error::config(format!(
+                "network_auth_url host {host:?} is not a speakap.com network: refusing to send users there"
+            )));
+        }
         Self::speakap_at(network_auth_url, "https://authenticator.speakap.io/oauth/v2/token", "https://api.speakap.io")
     }
 
@@ -328,6 +339,16 @@ mod tests {
         assert_eq!(k.authorization_endpoint.as_str(), "https://acme.speakap.com/auth");
         assert_eq!(k.token_endpoint.as_str(), "https://authenticator.speakap.io/oauth/v2/token");
         assert!(Provider::speakap("evil.com/x").is_err());
+        assert!(Provider::speakap_from_network_auth_url("https://acme.speakap.com/auth?network_eid=1").is_ok());
+        for evil in [
+            "https://evil.example/auth",
+            "https://speakap.com.evil.example/auth",
+            "https://a.b.speakap.com/auth",
+            "http://acme.speakap.com/auth",
+            "http://127.0.0.1:9/auth",
+        ] {
+            assert!(Provider::speakap_from_network_auth_url(evil).is_err(), "{evil}");
+        }
         let p = Provider::phorge("https://phorge.example.com/").unwrap();
         assert_eq!(p.token_endpoint.as_str(), "https://phorge.example.com/oauthserver/token/");
         assert_eq!(p.token_placement, TokenPlacement::Query);
