@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use authflow::{FileStore, HttpResponse, LoginOptions as RustLoginOptions, MemoryStore, TokenSet, TokenStore};
-use napi::bindgen_prelude::{AsyncTask, Buffer, ToNapiValue, TypeName};
+use napi::bindgen_prelude::{AsyncTask, Buffer, Either, Object, ToNapiValue, TypeName};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, Status, Task};
 
@@ -17,19 +17,22 @@ use crate::convert::{self, JsRequestInit, Tokens};
 use crate::error::{self, OrThrow};
 use crate::flow::{token_kind, Flow, Shared};
 use crate::provider::ClientConfig;
+use crate::{io, poll};
 
 type Work<T> = Box<dyn FnOnce() -> Result<T, authflow::Error> + Send>;
+/// Runs on the main thread with the work's result, whatever it is.
+type Done<T, J> = Box<dyn FnOnce(Result<T, authflow::Error>) -> Result<J, authflow::Error> + Send>;
 
 /// Blocking work for the libuv pool and the conversion of its result on the main thread.
 pub struct Job<T: Send + 'static, J> {
     work: Option<Work<T>>,
-    done: Option<Box<dyn FnOnce(T) -> J + Send>>,
+    done: Option<Done<T, J>>,
 }
 
 impl<T: Send + 'static, J: ToNapiValue + TypeName> Job<T, J> {
     fn spawn(
         work: impl FnOnce() -> Result<T, authflow::Error> + Send + 'static,
-        done: impl FnOnce(T) -> J + Send + 'static,
+        done: impl FnOnce(Result<T, authflow::Error>) -> Result<J, authflow::Error> + Send + 'static,
     ) -> AsyncTask<Self> {
         AsyncTask::new(Job { work: Some(Box::new(work)), done: Some(Box::new(done)) })
     }
@@ -51,8 +54,33 @@ impl<T: Send + 'static, J: ToNapiValue + TypeName> Task for Job<T, J> {
             .done
             .take()
             .ok_or_else(|| napi::Error::new(Status::GenericFailure, "authflow: a job resolved twice"))?;
-        output.map(done).or_throw(&env)
+        done(output).or_throw(&env)
     }
+}
+
+/// A Promise: an `AsyncTask` on the libuv pool, or one settled from the I/O thread.
+type Promised<'env, T, J> = Either<AsyncTask<Job<T, J>>, Object<'env>>;
+
+type Settle<J> = Box<dyn FnOnce(Env) -> napi::Result<J> + Send>;
+
+/// A Promise for `work`: on the spinning I/O thread ([`io`]) when it is idle, else on the libuv pool.
+fn promise<T: Send + 'static, J: ToNapiValue + TypeName + 'static>(
+    env: &Env,
+    work: impl FnOnce() -> Result<T, authflow::Error> + Send + 'static,
+    done: impl FnOnce(Result<T, authflow::Error>) -> Result<J, authflow::Error> + Send + 'static,
+) -> napi::Result<Promised<'_, T, J>> {
+    let Some(slot) = io::claim() else { return Ok(Either::A(Job::spawn(work, done))) };
+    let (deferred, promise) = env.create_deferred::<J, Settle<J>>()?;
+    poll::begin(env);
+    slot.run(move |slot| {
+        let out = work();
+        drop(slot);
+        deferred.resolve(Box::new(move |env| {
+            poll::end();
+            done(out).or_throw(&env)
+        }));
+    });
+    Ok(Either::B(promise))
 }
 
 /// Options of `new Client()`.
@@ -144,15 +172,17 @@ pub struct Client {
     gate: Arc<Mutex<Option<u64>>>,
 }
 
-fn tokens_js(t: TokenSet) -> Tokens {
-    convert::tokens(&t)
+fn tokens_js(r: Result<TokenSet, authflow::Error>) -> Result<Tokens, authflow::Error> {
+    r.map(|t| convert::tokens(&t))
 }
 
-fn response_js(r: HttpResponse) -> ApiResponse {
-    ApiResponse { inner: r }
+fn response_js(r: Result<HttpResponse, authflow::Error>) -> Result<ApiResponse, authflow::Error> {
+    r.map(|inner| ApiResponse { inner })
 }
 
-fn nothing(_: ()) {}
+fn nothing(r: Result<(), authflow::Error>) -> Result<(), authflow::Error> {
+    r
+}
 
 #[napi]
 impl Client {
@@ -175,47 +205,59 @@ impl Client {
 
     /// Checks the redirect back (a URL or `req.url`), exchanges the code once and stores the tokens.
     #[napi(ts_return_type = "Promise<Tokens>")]
-    pub fn finish(&self, flow: &Flow, url: String) -> napi::Result<AsyncTask<Job<TokenSet, Tokens>>> {
-        self.run_flow(flow, move |client, f| client.finish(f, &url))
+    pub fn finish<'env>(
+        &self,
+        env: &'env Env,
+        flow: &Flow,
+        url: String,
+    ) -> napi::Result<Promised<'env, TokenSet, Tokens>> {
+        self.run_flow(env, flow, move |client, f| client.finish(f, &url))
     }
 
     /// Exchanges the code of a flow whose callback was checked (`Exchanging`) and stores the tokens.
     #[napi(ts_return_type = "Promise<Tokens>")]
-    pub fn exchange(&self, flow: &Flow) -> napi::Result<AsyncTask<Job<TokenSet, Tokens>>> {
-        self.run_flow(flow, |client, f| client.exchange(f))
+    pub fn exchange<'env>(&self, env: &'env Env, flow: &Flow) -> napi::Result<Promised<'env, TokenSet, Tokens>> {
+        self.run_flow(env, flow, |client, f| client.exchange(f))
     }
 
-    fn run_flow(
+    fn run_flow<'env>(
         &self,
+        env: &'env Env,
         flow: &Flow,
         step: impl FnOnce(&authflow::Client, &mut authflow::Flow) -> Result<TokenSet, authflow::Error> + Send + 'static,
-    ) -> napi::Result<AsyncTask<Job<TokenSet, Tokens>>> {
+    ) -> napi::Result<Promised<'env, TokenSet, Tokens>> {
         let shared = flow.shared.clone();
         if let Err(busy) = shared.claim("start a second request for a flow while one is in flight") {
-            return Ok(Job::spawn(move || Err(busy), tokens_js));
+            return Ok(Either::A(Job::spawn(move || Err(busy), tokens_js)));
         }
         let client = Arc::clone(&self.inner);
-        Ok(Job::spawn(
+        let (working, settled) = (shared.clone(), shared);
+        promise(
+            env,
             move || {
                 // Worked on a copy so the main thread never waits for this lock during I/O.
-                let mut copy = shared.lock().clone();
+                let mut copy = working.lock().clone();
                 let result = step(&client, &mut copy);
-                *shared.lock() = copy;
-                shared.release();
+                *working.lock() = copy;
                 result
             },
-            tokens_js,
-        ))
+            // Busy until the Promise settles, released on the main thread.
+            move |result| {
+                settled.release();
+                tokens_js(result)
+            },
+        )
     }
 
     /// Refreshes now. Calls made before the Promise of a refresh of this client settles share that one request.
     #[napi(ts_return_type = "Promise<Tokens>")]
-    pub fn refresh(&self) -> AsyncTask<Job<(TokenSet, bool), Tokens>> {
+    pub fn refresh<'env>(&self, env: &'env Env) -> napi::Result<Promised<'env, (TokenSet, bool), Tokens>> {
         // The epoch advances on the main thread when a refresh's result is delivered, so every
         // call made while one is in flight (as JS sees it) carries the same epoch and joins it.
         let seen = self.epoch.load(Ordering::Acquire);
         let (client, gate, epoch) = (Arc::clone(&self.inner), Arc::clone(&self.gate), Arc::clone(&self.epoch));
-        Job::spawn(
+        promise(
+            env,
             move || {
                 let mut refreshed_in = gate.lock().unwrap_or_else(PoisonError::into_inner);
                 if *refreshed_in == Some(seen) {
@@ -227,50 +269,59 @@ impl Client {
                 *refreshed_in = Some(seen);
                 Ok((tokens, true))
             },
-            move |(tokens, refreshed)| {
+            move |result| {
+                let (tokens, refreshed) = result?;
                 if refreshed {
                     epoch.fetch_add(1, Ordering::AcqRel);
                 }
-                convert::tokens(&tokens)
+                Ok(convert::tokens(&tokens))
             },
         )
     }
 
     /// Tokens fit for use: the stored ones, refreshed first when due.
     #[napi(ts_return_type = "Promise<Tokens>")]
-    pub fn valid_tokens(&self) -> AsyncTask<Job<TokenSet, Tokens>> {
+    pub fn valid_tokens<'env>(&self, env: &'env Env) -> napi::Result<Promised<'env, TokenSet, Tokens>> {
         let client = Arc::clone(&self.inner);
-        Job::spawn(move || client.valid_tokens(), tokens_js)
+        promise(env, move || client.valid_tokens(), tokens_js)
     }
 
     /// GETs an API path (against the provider's API base) or URL with the access token; refreshes when due, retries once on 401.
     #[napi(ts_return_type = "Promise<ApiResponse>")]
-    pub fn get(&self, path_or_url: String) -> AsyncTask<Job<HttpResponse, ApiResponse>> {
+    pub fn get<'env>(
+        &self,
+        env: &'env Env,
+        path_or_url: String,
+    ) -> napi::Result<Promised<'env, HttpResponse, ApiResponse>> {
         let client = Arc::clone(&self.inner);
-        Job::spawn(move || client.get(&path_or_url), response_js)
+        promise(env, move || client.get(&path_or_url), response_js)
     }
 
     /// Sends an API request with the access token (as `get`, for any request).
     #[napi(ts_return_type = "Promise<ApiResponse>")]
-    pub fn send(&self, env: Env, request: JsRequestInit) -> napi::Result<AsyncTask<Job<HttpResponse, ApiResponse>>> {
-        let request = convert::request_in(&env, request)?;
+    pub fn send<'env>(
+        &self,
+        env: &'env Env,
+        request: JsRequestInit,
+    ) -> napi::Result<Promised<'env, HttpResponse, ApiResponse>> {
+        let request = convert::request_in(env, request)?;
         let client = Arc::clone(&self.inner);
-        Ok(Job::spawn(move || client.send(request), response_js))
+        promise(env, move || client.send(request), response_js)
     }
 
     /// Revokes a token at the provider (RFC 7009); revoking the refresh token also clears the store.
     #[napi(ts_args_type = "kind?: 'access_token' | 'refresh_token'", ts_return_type = "Promise<void>")]
-    pub fn revoke(&self, env: Env, kind: Option<String>) -> napi::Result<AsyncTask<Job<(), ()>>> {
-        let kind = token_kind(&env, kind.as_deref().unwrap_or("refresh_token"))?;
+    pub fn revoke<'env>(&self, env: &'env Env, kind: Option<String>) -> napi::Result<Promised<'env, (), ()>> {
+        let kind = token_kind(env, kind.as_deref().unwrap_or("refresh_token"))?;
         let client = Arc::clone(&self.inner);
-        Ok(Job::spawn(move || client.revoke(kind), nothing))
+        promise(env, move || client.revoke(kind), nothing)
     }
 
     /// Forgets the stored tokens without telling the provider.
     #[napi(ts_return_type = "Promise<void>")]
-    pub fn sign_out(&self) -> AsyncTask<Job<(), ()>> {
+    pub fn sign_out<'env>(&self, env: &'env Env) -> napi::Result<Promised<'env, (), ()>> {
         let client = Arc::clone(&self.inner);
-        Job::spawn(move || client.sign_out(), nothing)
+        promise(env, move || client.sign_out(), nothing)
     }
 
     /// The loopback login for CLIs: listens on the redirect URI (port 0 picks one), announces the

@@ -3,7 +3,8 @@
 //! Every method converts its arguments, calls the Rust API and converts the result;
 //! the OAuth decisions all live in the core. Errors become JS `Error`s with a stable
 //! `code` in one place ([`error`]). Calls that do HTTP return Promises and run on
-//! the libuv thread pool ([`client`]), so the event loop never waits for the network.
+//! the addon's I/O thread ([`io`]) or the libuv thread pool ([`client`]), so the event
+//! loop never waits for the network.
 
 #[macro_use]
 extern crate napi_derive;
@@ -13,6 +14,8 @@ mod convert;
 mod error;
 mod fast;
 mod flow;
+mod io;
+mod poll;
 mod provider;
 
 pub use client::{ApiResponse, Client};
