@@ -71,12 +71,12 @@ fn promise<T: Send + 'static, J: ToNapiValue + TypeName + 'static>(
 ) -> napi::Result<Promised<'_, T, J>> {
     let Some(slot) = io::claim() else { return Ok(Either::A(Job::spawn(work, done))) };
     let (deferred, promise) = env.create_deferred::<J, Settle<J>>()?;
-    poll::begin(env);
+    let started = poll::begin(env);
     slot.run(move |slot| {
         let out = work();
         drop(slot);
         deferred.resolve(Box::new(move |env| {
-            poll::end();
+            poll::end(started);
             done(out).or_throw(&env)
         }));
     });

@@ -36,11 +36,15 @@ fn worker() -> Option<&'static Worker> {
 }
 
 fn run(rx: &Receiver<Work>) {
+    // How long the next job usually takes to arrive: spinning only pays when it is short.
+    let mut typical_gap = Duration::ZERO;
     loop {
-        let job = match next(rx) {
+        let idle = Instant::now();
+        let job = match next(rx, typical_gap < SPIN) {
             Some(job) => job,
             None => return,
         };
+        typical_gap = (typical_gap * 3 + idle.elapsed()) / 4;
         // A panic would have been a bug in a job; the thread lives on (the job's Slot was released in the unwind).
         if std::panic::catch_unwind(AssertUnwindSafe(job)).is_err() {
             eprintln!("authflow: a job on the I/O thread panicked");
@@ -48,7 +52,10 @@ fn run(rx: &Receiver<Work>) {
     }
 }
 
-fn next(rx: &Receiver<Work>) -> Option<Work> {
+fn next(rx: &Receiver<Work>, spin: bool) -> Option<Work> {
+    if !spin {
+        return rx.recv().ok();
+    }
     let start = Instant::now();
     loop {
         match rx.try_recv() {

@@ -5,7 +5,9 @@
 //! a refresh against a nearby server takes. For at most [`BUDGET`] after a job starts, a
 //! `setImmediate` callback keeps the loop turning instead, so the result is picked up at
 //! once. The loop is never blocked: timers, I/O and other callbacks run as usual in
-//! between, and a job that takes longer lets the loop sleep after the budget.
+//! between, and a job that takes longer lets the loop sleep after the budget. When jobs
+//! have been taking longer than the budget (a distant server), there is no polling at all,
+//! so the CPU is spent only where it buys latency.
 
 use std::cell::RefCell;
 use std::time::{Duration, Instant};
@@ -19,6 +21,9 @@ const BUDGET: Duration = Duration::from_millis(1);
 #[derive(Default)]
 struct State {
     in_flight: u32,
+    /// How long jobs have been taking (a moving average). Polling only pays for quick ones:
+    /// against a distant server it would burn the whole budget on every call.
+    typical: Duration,
     until: Option<Instant>,
     scheduled: bool,
     /// The `setImmediate` callback, made once per JS thread, with the env it belongs to.
@@ -29,22 +34,31 @@ thread_local! {
     static STATE: RefCell<State> = RefCell::new(State::default());
 }
 
-/// A job went to the I/O thread: keep the loop turning for a while.
-pub fn begin(env: &Env) {
+/// A job went to the I/O thread: keep the loop turning for a while, if jobs have been quick.
+/// Returns when it started, for [`end`].
+pub fn begin(env: &Env) -> Instant {
+    let now = Instant::now();
     let schedule = STATE.with_borrow_mut(|s| {
         s.in_flight += 1;
-        s.until = Some(Instant::now() + BUDGET);
+        if s.typical >= BUDGET {
+            return false;
+        }
+        s.until = Some(now + BUDGET);
         !s.scheduled
     });
     if schedule {
         // Only a speed-up: if it cannot be scheduled, the loop simply sleeps until the job is done.
         let _ = schedule_tick(env);
     }
+    now
 }
 
 /// A job's result reached the main thread.
-pub fn end() {
-    STATE.with_borrow_mut(|s| s.in_flight = s.in_flight.saturating_sub(1));
+pub fn end(started: Instant) {
+    STATE.with_borrow_mut(|s| {
+        s.in_flight = s.in_flight.saturating_sub(1);
+        s.typical = (s.typical * 3 + started.elapsed()) / 4;
+    });
 }
 
 fn schedule_tick(env: &Env) -> napi::Result<()> {
