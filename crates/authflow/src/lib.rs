@@ -27,6 +27,7 @@
 pub use authflow_core as core;
 pub use authflow_core::*;
 
+mod coalesce;
 pub mod discovery;
 pub mod driver;
 pub mod listener;

@@ -14,7 +14,9 @@ use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
-use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
+use ureq::unversioned::transport::{Connector, DefaultConnector, NextTimeout};
+
+use crate::coalesce::CoalescingConnector;
 
 use authflow_core::{is_loopback, Error, HttpRequest, HttpResponse, Method, TransportErrorKind, Url};
 
@@ -101,7 +103,8 @@ fn agent(options: &TransportOptions, proxy_from_env: bool) -> ureq::Agent {
     if !proxy_from_env {
         config = config.proxy(None);
     }
-    ureq::Agent::with_parts(config.build(), DefaultConnector::default(), QuickResolver::default())
+    let connector = DefaultConnector::default().chain(CoalescingConnector);
+    ureq::Agent::with_parts(config.build(), connector, QuickResolver::default())
 }
 
 /// How long a host name's addresses are reused before they are looked up again.
