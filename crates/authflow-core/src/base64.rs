@@ -15,48 +15,47 @@ pub(crate) enum Alphabet {
     UrlSafeNoPad,
 }
 
-/// Appends the encoding of `bytes` to `out`.
+/// Appends the encoding of `bytes` to `out`, 48 input bytes at a time through a stack buffer.
 pub(crate) fn encode_into(out: &mut String, bytes: &[u8], alphabet: Alphabet) {
-    let encoded = encode(bytes, alphabet);
-    out.push_str(&encoded);
-}
-
-/// The unpadded base64url encoding of `bytes`.
-pub(crate) fn url_safe(bytes: &[u8]) -> String {
-    encode(bytes, Alphabet::UrlSafeNoPad)
-}
-
-fn encode(bytes: &[u8], alphabet: Alphabet) -> String {
     let (table, pad) = match alphabet {
         Alphabet::Standard => (STANDARD, true),
         Alphabet::UrlSafeNoPad => (URL_SAFE, false),
     };
     let sym = |v: u32| table[(v & 63) as usize];
-    let mut out = Vec::with_capacity(bytes.len().div_ceil(3) * 4);
-    let mut chunks = bytes.chunks_exact(3);
-    for c in &mut chunks {
-        let n = u32::from(c[0]) << 16 | u32::from(c[1]) << 8 | u32::from(c[2]);
-        out.extend_from_slice(&[sym(n >> 18), sym(n >> 12), sym(n >> 6), sym(n)]);
-    }
-    match *chunks.remainder() {
-        [a] => {
-            let n = u32::from(a) << 16;
-            out.extend_from_slice(&[sym(n >> 18), sym(n >> 12)]);
-            if pad {
-                out.extend_from_slice(b"==");
-            }
+    out.reserve(bytes.len().div_ceil(3) * 4);
+    for block in bytes.chunks(48) {
+        let mut buf = [0u8; 64];
+        let mut len = 0;
+        let mut chunks = block.chunks_exact(3);
+        for c in &mut chunks {
+            let n = u32::from(c[0]) << 16 | u32::from(c[1]) << 8 | u32::from(c[2]);
+            buf[len..len + 4].copy_from_slice(&[sym(n >> 18), sym(n >> 12), sym(n >> 6), sym(n)]);
+            len += 4;
         }
-        [a, b] => {
-            let n = u32::from(a) << 16 | u32::from(b) << 8;
-            out.extend_from_slice(&[sym(n >> 18), sym(n >> 12), sym(n >> 6)]);
-            if pad {
-                out.push(b'=');
+        let tail: &[u8] = match *chunks.remainder() {
+            [a] => {
+                let n = u32::from(a) << 16;
+                &[sym(n >> 18), sym(n >> 12), b'=', b'=']
             }
-        }
-        _ => {}
+            [a, b] => {
+                let n = u32::from(a) << 16 | u32::from(b) << 8;
+                &[sym(n >> 18), sym(n >> 12), sym(n >> 6), b'=']
+            }
+            _ => &[],
+        };
+        let kept = if pad { tail.len() } else { tail.iter().take_while(|&&c| c != b'=').count() };
+        buf[len..len + kept].copy_from_slice(&tail[..kept]);
+        len += kept;
+        // Every byte comes from an ASCII table, so this never fails.
+        out.push_str(std::str::from_utf8(&buf[..len]).unwrap_or_default());
     }
-    // Every byte comes from an ASCII table, so this never fails.
-    String::from_utf8(out).unwrap_or_default()
+}
+
+/// The unpadded base64url encoding of `bytes`.
+pub(crate) fn url_safe(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    encode_into(&mut out, bytes, Alphabet::UrlSafeNoPad);
+    out
 }
 
 #[cfg(test)]

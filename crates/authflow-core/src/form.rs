@@ -75,6 +75,13 @@ impl FormWriter {
         self
     }
 
+    /// Appends one pair whose value `write` appends itself, already form-safe (base64url).
+    pub(crate) fn pair_with(&mut self, name: &str, write: impl FnOnce(&mut String) -> bool) -> &mut Self {
+        self.pair(name, "");
+        write(&mut self.out);
+        self
+    }
+
     /// Appends one pair whose value is `words` joined by spaces.
     pub(crate) fn words(&mut self, name: &str, words: &[String]) -> &mut Self {
         self.pair(name, "");

@@ -28,10 +28,23 @@ pub(crate) fn verifier_from_bytes(bytes: &[u8]) -> PkceVerifier {
 
 /// The `code_challenge` for a verifier, or `None` when PKCE is disabled.
 pub fn challenge(method: PkceMethod, verifier: &PkceVerifier) -> Option<String> {
+    let mut out = String::with_capacity(43);
+    challenge_into(method, verifier, &mut out).then_some(out)
+}
+
+/// Appends the `code_challenge` to `out` (it is form-safe as it stands); false when PKCE is disabled.
+pub(crate) fn challenge_into(method: PkceMethod, verifier: &PkceVerifier, out: &mut String) -> bool {
     match method {
-        PkceMethod::S256 => Some(crate::base64::url_safe(&Sha256::digest(verifier.expose().as_bytes()))),
-        PkceMethod::Plain => Some(verifier.expose().to_owned()),
-        PkceMethod::Disabled => None,
+        PkceMethod::S256 => {
+            let digest = Sha256::digest(verifier.expose().as_bytes());
+            crate::base64::encode_into(out, &digest, crate::base64::Alphabet::UrlSafeNoPad);
+            true
+        }
+        PkceMethod::Plain => {
+            out.push_str(verifier.expose());
+            true
+        }
+        PkceMethod::Disabled => false,
     }
 }
 

@@ -29,9 +29,8 @@ pub(crate) fn authorization_url(
     q.pair("state", state.expose());
     let method = config.provider.pkce;
     if let (Some(v), Some(m)) = (verifier, method.as_param()) {
-        if let Some(challenge) = pkce::challenge(method, v) {
-            q.pair("code_challenge", &challenge).pair("code_challenge_method", m);
-        }
+        q.pair_with("code_challenge", |out| pkce::challenge_into(method, v, out));
+        q.pair("code_challenge_method", m);
     }
     if let Some(n) = nonce {
         q.pair("nonce", n.expose());
@@ -48,10 +47,10 @@ pub(crate) fn client_form(config: &ClientConfig, url: &str, fields: &[(&str, &st
     for (name, value) in fields {
         body.pair(name, value);
     }
-    let mut headers = vec![
-        ("Content-Type".to_owned(), "application/x-www-form-urlencoded".to_owned()),
-        ("Accept".to_owned(), "application/json".to_owned()),
-    ];
+    // Room for the Authorization header too, so adding it never reallocates.
+    let mut headers = Vec::with_capacity(3);
+    headers.push(("Content-Type".to_owned(), "application/x-www-form-urlencoded".to_owned()));
+    headers.push(("Accept".to_owned(), "application/json".to_owned()));
     // client_id goes in the body for every method: public clients need it, and
     // servers that take HTTP Basic accept a matching one (Speakap documents it).
     body.pair("client_id", &config.client_id);
