@@ -112,6 +112,7 @@ pub fn test() -> Result<Tally, String> {
     )?);
     let examples = root().join("examples/node");
     if examples.join("package.json").is_file() {
+        ensure_chromium()?;
         npm_ci(&examples)?;
         tally.add(run_counting(
             "node --test (examples/node)",
@@ -119,6 +120,18 @@ pub fn test() -> Result<Tally, String> {
         )?);
     }
     Ok(tally)
+}
+
+/// Debian's chromium for the example's browser test (playwright-core cannot download one here).
+fn ensure_chromium() -> Result<(), String> {
+    if std::env::var_os("CHROMIUM").is_some() || Path::new("/usr/bin/chromium").exists() {
+        return Ok(());
+    }
+    run_plain("apt-get update", Command::new("apt-get").args(["update", "-qq"]))?;
+    run_plain(
+        "apt-get install chromium",
+        Command::new("apt-get").args(["install", "-y", "-qq", "chromium"]).env("DEBIAN_FRONTEND", "noninteractive"),
+    )
 }
 
 /// Runs its benchmarks side by side with the peers (openid-client, oauth4webapi, raw node:http).
