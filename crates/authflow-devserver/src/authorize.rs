@@ -1,30 +1,16 @@
 //! The authorization endpoints and the answer to the consent form.
 
 use crate::app::App;
-use crate::clients::{self, Client, PHORGE_REDIRECT_URI};
+use crate::clients::{self, PHORGE_REDIRECT_URI};
 use crate::http::{Params, Request, Response};
+use crate::model::{Authz, Profile};
 use crate::pages;
 use crate::pkce;
-use crate::profiles::Profile;
+use crate::profiles;
 use url::{Host, Url};
 
 /// The `error_description` of a denied request.
 const DENIED: &str = "The user denied access";
-
-/// A validated authorization request, kept while the user decides.
-#[derive(Clone, Debug)]
-pub(crate) struct Authz {
-    pub profile: Profile,
-    pub client: &'static Client,
-    /// Where the user goes back to.
-    redirect_uri: String,
-    /// Whether the request named the redirect URI (Phorge may omit it).
-    redirect_sent: bool,
-    state: Option<String>,
-    pub scope: String,
-    challenge: Option<String>,
-    pub nonce: Option<String>,
-}
 
 /// Answers an authorization request: redirect, error page or consent form.
 pub(crate) fn authorize(app: &App, profile: Profile, request: &Request) -> Response {
@@ -146,7 +132,7 @@ fn approve(app: &App, authz: &Authz) -> String {
     let code =
         store.insert_code(grant.clone(), (authz.redirect_uri.clone(), authz.redirect_sent), authz.challenge.clone());
     drop(store);
-    let params = authz.profile.code_params(&app.base_url, code, &grant, authz.state.as_deref());
+    let params = profiles::code_params(authz.profile, &app.base_url, code, &grant, authz.state.as_deref());
     with_params(&authz.redirect_uri, &params)
 }
 
@@ -156,7 +142,7 @@ fn error_url(app: &App, authz: &Authz, error: &str, description: &str) -> String
     if let Some(state) = &authz.state {
         params.push(("state", state.clone()));
     }
-    if let Some(iss) = authz.profile.issuer(&app.base_url) {
+    if let Some(iss) = profiles::issuer(authz.profile, &app.base_url) {
         params.push(("iss", iss));
     }
     with_params(&authz.redirect_uri, &params)

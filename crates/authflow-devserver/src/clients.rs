@@ -3,7 +3,7 @@
 use crate::crypto::constant_time_eq;
 use crate::error::OAuthError;
 use crate::http::{Params, Request};
-use crate::profiles::Profile;
+use crate::model::{AuthMethod, Client, Profile};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde::Serialize;
@@ -48,34 +48,6 @@ pub struct ClientInfo {
     pub client_secret: Option<&'static str>,
     /// `client_secret_post`, `client_secret_basic` or `none`.
     pub auth_method: &'static str,
-}
-
-/// A way of authenticating at the token endpoint (RFC 7591 names).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum AuthMethod {
-    Post,
-    Basic,
-    None,
-}
-
-impl AuthMethod {
-    fn name(self) -> &'static str {
-        match self {
-            AuthMethod::Post => "client_secret_post",
-            AuthMethod::Basic => "client_secret_basic",
-            AuthMethod::None => "none",
-        }
-    }
-}
-
-/// A registered client; the first method is the one it is documented with.
-#[derive(Debug)]
-pub(crate) struct Client {
-    pub profile: Profile,
-    pub id: &'static str,
-    pub secret: Option<&'static str>,
-    pub methods: &'static [AuthMethod],
-    pub pkce_required: bool,
 }
 
 const SECRET_BOTH: &[AuthMethod] = &[AuthMethod::Post, AuthMethod::Basic];

@@ -1,8 +1,9 @@
 //! The `/_dev` control API that tests in other languages drive the server with.
 
-use crate::app::{App, Knobs};
+use crate::app::App;
 use crate::clients::clients;
 use crate::http::{Request, Response};
+use crate::model::Knobs;
 use serde_json::json;
 
 /// `GET /_dev/counters`.

@@ -1,25 +1,8 @@
 //! Injected failures and delays for the token endpoints.
 
-use crate::app::Knobs;
 use crate::http::{Reply, Response};
-use serde::{Deserialize, Serialize};
+use crate::model::{Fault, Knobs};
 use std::time::Duration;
-
-/// A failure the token endpoints answer with instead of a token.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Fault {
-    /// 500 with an HTML page, like a crashed application server.
-    ServerError,
-    /// 200 with a body that is not JSON (though labelled as JSON).
-    Garbage,
-    /// 400 with an empty body.
-    EmptyBadRequest,
-    /// The connection is closed without an answer.
-    Drop,
-    /// 200 with a 5 MiB JSON body.
-    Oversized,
-}
 
 /// The size of the [`Fault::Oversized`] body.
 const OVERSIZED_BYTES: usize = 5 * 1024 * 1024;

@@ -21,6 +21,7 @@ mod crypto;
 mod error;
 mod faults;
 mod http;
+mod model;
 mod pages;
 mod pkce;
 mod profiles;
@@ -30,13 +31,12 @@ mod server;
 mod store;
 mod token;
 
-pub use app::{Counters, Knobs};
 pub use clients::{
     clients, ClientInfo, GENERIC_BASIC_CLIENT_ID, GENERIC_BASIC_CLIENT_SECRET, GENERIC_POST_CLIENT_ID,
     GENERIC_POST_CLIENT_SECRET, GENERIC_PUBLIC_CLIENT_ID, PHORGE_CLIENT_ID, PHORGE_CLIENT_SECRET, PHORGE_REDIRECT_URI,
     SIPGATE_CLIENT_ID, SIPGATE_CLIENT_SECRET, SIPGATE_REALM, SPEAKAP_APP_ID, SPEAKAP_APP_SECRET, SPEAKAP_NETWORK_EID,
 };
-pub use faults::Fault;
+pub use model::{Counters, Fault, Knobs};
 pub use profiles::{DEMO_USER_EMAIL, DEMO_USER_NAME, DEMO_USER_REAL_NAME};
 
 use std::sync::Arc;

@@ -4,7 +4,7 @@ use crate::app::App;
 use crate::clients;
 use crate::error::OAuthError;
 use crate::http::{Request, Response};
-use crate::profiles::Profile;
+use crate::model::Profile;
 use crate::token::read_form;
 
 /// Revokes a token; unknown tokens are answered with 200 too (RFC 7009 §2.2).

@@ -5,7 +5,8 @@ use crate::authorize;
 use crate::clients::SIPGATE_REALM;
 use crate::control;
 use crate::http::{Reply, Request, Response};
-use crate::profiles::{generic, phorge, sipgate, speakap, Profile};
+use crate::model::Profile;
+use crate::profiles::{generic, phorge, sipgate, speakap};
 use crate::revoke;
 use crate::token;
 

@@ -1,8 +1,7 @@
 //! The in-memory store of authorization codes, tokens and pending consents.
 
-use crate::authorize::Authz;
 use crate::crypto::{random_token, random_uuid};
-use crate::profiles::Profile;
+use crate::model::{Authz, Profile};
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 

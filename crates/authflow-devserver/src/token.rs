@@ -1,12 +1,13 @@
 //! The token endpoints: form parsing, grant dispatch, code and refresh grants.
 
 use crate::app::App;
-use crate::clients::{self, Client};
+use crate::clients;
 use crate::error::OAuthError;
 use crate::faults;
 use crate::http::{Params, Reply, Request, Response};
+use crate::model::{Client, Profile};
 use crate::pkce;
-use crate::profiles::Profile;
+use crate::profiles;
 use crate::store::{CodeError, CodeRecord, Grant};
 use serde_json::Value;
 
@@ -108,5 +109,5 @@ fn refresh_grant(app: &App, profile: Profile, client: &Client, form: &Params) ->
 fn issue_tokens(app: &App, profile: Profile, grant: Grant) -> Value {
     let ttl = profile.access_ttl(app.knobs().access_token_lifetime);
     let issued = app.store().issue(grant, ttl, profile.supports_refresh());
-    profile.token_body(&app.base_url, &issued, ttl)
+    profiles::token_body(profile, &app.base_url, &issued, ttl)
 }

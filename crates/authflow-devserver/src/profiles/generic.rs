@@ -1,9 +1,9 @@
 //! The generic profile: plain RFC 6749 with PKCE (RFC 7636) and metadata (RFC 8414).
 
-use super::{bearer_grant, fake_id_token, Profile};
-use super::{DEMO_USER_EMAIL, DEMO_USER_NAME, DEMO_USER_REAL_NAME};
+use super::{bearer_grant, fake_id_token, DEMO_USER_EMAIL, DEMO_USER_NAME, DEMO_USER_REAL_NAME};
 use crate::app::App;
 use crate::http::{Request, Response};
+use crate::model::Profile;
 use crate::store::Issued;
 use serde_json::{json, Value};
 

@@ -1,4 +1,4 @@
-//! The four provider profiles and the quirks that set them apart.
+//! The four provider profiles: their redirect parameters, token responses, ID tokens and resource APIs.
 
 pub(crate) mod generic;
 pub(crate) mod phorge;
@@ -7,6 +7,7 @@ pub(crate) mod speakap;
 
 use crate::app::App;
 use crate::http::{Request, Response};
+use crate::model::Profile;
 use crate::store::{Grant, Issued};
 use serde_json::{json, Value};
 
@@ -17,96 +18,41 @@ pub const DEMO_USER_REAL_NAME: &str = "Demo User";
 /// The demo user's e-mail address.
 pub const DEMO_USER_EMAIL: &str = "demo@example.invalid";
 
-/// Which provider an endpoint or a client belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Profile {
-    Sipgate,
-    Speakap,
-    Phorge,
-    Generic,
+/// The RFC 9207 `iss` sent back on the redirect, where the provider sends one.
+pub(crate) fn issuer(profile: Profile, base: &str) -> Option<String> {
+    match profile {
+        Profile::Sipgate => Some(sipgate::issuer(base)),
+        Profile::Generic => Some(base.to_string()),
+        Profile::Speakap | Profile::Phorge => None,
+    }
 }
 
-impl Profile {
-    pub fn name(self) -> &'static str {
-        match self {
-            Profile::Sipgate => "sipgate",
-            Profile::Speakap => "speakap",
-            Profile::Phorge => "phorge",
-            Profile::Generic => "generic",
-        }
-    }
+/// The query parameters of a successful redirect back to the client.
+pub(crate) fn code_params(
+    profile: Profile,
+    base: &str,
+    code: String,
+    grant: &Grant,
+    state: Option<&str>,
+) -> Vec<(&'static str, String)> {
+    let state = state.map(|state| ("state", state.to_string()));
+    let iss = issuer(profile, base).map(|iss| ("iss", iss));
+    let params = match profile {
+        Profile::Sipgate => vec![state, Some(("session_state", grant.session.clone())), iss, Some(("code", code))],
+        Profile::Speakap => vec![Some(("code", code)), state],
+        Profile::Phorge => vec![Some(("code", code)), Some(("scope", String::new())), state],
+        Profile::Generic => vec![Some(("code", code)), state, iss],
+    };
+    params.into_iter().flatten().collect()
+}
 
-    /// The RFC 9207 `iss` sent back on the redirect, where the provider sends one.
-    pub fn issuer(self, base: &str) -> Option<String> {
-        match self {
-            Profile::Sipgate => Some(sipgate::issuer(base)),
-            Profile::Generic => Some(base.to_string()),
-            Profile::Speakap | Profile::Phorge => None,
-        }
-    }
-
-    /// Phorge falls back to the registered redirect URI.
-    pub fn requires_redirect_uri(self) -> bool {
-        self != Profile::Phorge
-    }
-
-    /// Speakap does not document `response_type`.
-    pub fn requires_response_type(self) -> bool {
-        self != Profile::Speakap
-    }
-
-    /// Phorge ignores PKCE parameters.
-    pub fn uses_pkce(self) -> bool {
-        self != Profile::Phorge
-    }
-
-    /// Phorge issues no refresh tokens.
-    pub fn supports_refresh(self) -> bool {
-        self != Profile::Phorge
-    }
-
-    /// Speakap revokes everything issued from a code that is used twice.
-    pub fn revokes_on_code_reuse(self) -> bool {
-        self == Profile::Speakap
-    }
-
-    /// Phorge shows a "Continue to application" page instead of redirecting.
-    pub fn shows_continue_page(self) -> bool {
-        self == Profile::Phorge
-    }
-
-    /// The access token lifetime; Phorge tokens never expire.
-    pub fn access_ttl(self, lifetime: u64) -> Option<u64> {
-        (self != Profile::Phorge).then_some(lifetime)
-    }
-
-    /// The query parameters of a successful redirect back to the client.
-    pub fn code_params(
-        self,
-        base: &str,
-        code: String,
-        grant: &Grant,
-        state: Option<&str>,
-    ) -> Vec<(&'static str, String)> {
-        let state = state.map(|state| ("state", state.to_string()));
-        let iss = self.issuer(base).map(|iss| ("iss", iss));
-        let params = match self {
-            Profile::Sipgate => vec![state, Some(("session_state", grant.session.clone())), iss, Some(("code", code))],
-            Profile::Speakap => vec![Some(("code", code)), state],
-            Profile::Phorge => vec![Some(("code", code)), Some(("scope", String::new())), state],
-            Profile::Generic => vec![Some(("code", code)), state, iss],
-        };
-        params.into_iter().flatten().collect()
-    }
-
-    /// The JSON body of a successful token response.
-    pub fn token_body(self, base: &str, issued: &Issued, ttl: Option<u64>) -> Value {
-        match self {
-            Profile::Sipgate => sipgate::token_body(base, issued, ttl),
-            Profile::Speakap => speakap::token_body(issued, ttl),
-            Profile::Phorge => phorge::token_body(issued),
-            Profile::Generic => generic::token_body(base, issued, ttl),
-        }
+/// The JSON body of a successful token response.
+pub(crate) fn token_body(profile: Profile, base: &str, issued: &Issued, ttl: Option<u64>) -> Value {
+    match profile {
+        Profile::Sipgate => sipgate::token_body(base, issued, ttl),
+        Profile::Speakap => speakap::token_body(issued, ttl),
+        Profile::Phorge => phorge::token_body(issued),
+        Profile::Generic => generic::token_body(base, issued, ttl),
     }
 }
 

@@ -3,6 +3,7 @@
 use super::{DEMO_USER_EMAIL, DEMO_USER_NAME, DEMO_USER_REAL_NAME};
 use crate::app::App;
 use crate::http::{Request, Response};
+use crate::model::Profile;
 use crate::store::Issued;
 use serde_json::{json, Value};
 
@@ -14,9 +15,9 @@ pub(crate) fn token_body(issued: &Issued) -> Value {
 /// `GET|POST /api/user.whoami`; the token comes as a parameter, never a header.
 pub(crate) fn whoami(app: &App, request: &Request) -> Response {
     let params = request.params();
-    let valid = params.get("access_token").is_some_and(|token| {
-        app.store().access_grant(token).is_some_and(|grant| grant.profile == super::Profile::Phorge)
-    });
+    let valid = params
+        .get("access_token")
+        .is_some_and(|token| app.store().access_grant(token).is_some_and(|grant| grant.profile == Profile::Phorge));
     let body = if valid {
         json!({ "result": user(&app.base_url), "error_code": null, "error_info": null })
     } else {

@@ -1,9 +1,10 @@
 //! The sipgate profile: a Keycloak realm plus the sipgate REST API (v2).
 
-use super::{bearer_grant, fake_id_token, Profile, DEMO_USER_EMAIL, DEMO_USER_NAME};
+use super::{bearer_grant, fake_id_token, DEMO_USER_EMAIL, DEMO_USER_NAME};
 use crate::app::App;
 use crate::clients::SIPGATE_REALM;
 use crate::http::{Request, Response};
+use crate::model::Profile;
 use crate::store::{Issued, REFRESH_LIFETIME_SECS};
 use serde_json::{json, Value};
 

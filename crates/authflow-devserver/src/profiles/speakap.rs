@@ -1,9 +1,10 @@
 //! The Speakap profile: network-hosted authorization and the v2024 network API.
 
-use super::{bearer_grant, Profile, DEMO_USER_EMAIL, DEMO_USER_REAL_NAME};
+use super::{bearer_grant, DEMO_USER_EMAIL, DEMO_USER_REAL_NAME};
 use crate::app::App;
 use crate::clients::{SPEAKAP_APP_ID, SPEAKAP_APP_SECRET, SPEAKAP_NETWORK_EID};
 use crate::http::{Request, Response};
+use crate::model::Profile;
 use crate::store::Issued;
 use serde_json::{json, Value};
 
