@@ -63,6 +63,9 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("authflow: {e}");
+            if let authflow::Error::PortInUse { .. } = e {
+                eprintln!("hint: set REDIRECT_URI (and the redirect uri registered at the provider) to a free port");
+            }
             ExitCode::from(exit::code(&e))
         }
     }

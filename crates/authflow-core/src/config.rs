@@ -59,6 +59,13 @@ pub struct Provider {
 }
 
 impl Provider {
+    /// sipgate's login server.
+    pub const SIPGATE_LOGIN_BASE: &'static str = "https://login.sipgate.com";
+    /// sipgate's REST API.
+    pub const SIPGATE_API_BASE: &'static str = "https://api.sipgate.com/v2";
+    /// sipgate's realm for new clients.
+    pub const SIPGATE_REALM: &'static str = "third-party";
+
     /// A plain RFC 6749 provider with client_secret_basic, Bearer tokens and PKCE S256.
     pub fn generic(authorization_endpoint: &str, token_endpoint: &str) -> Result<Self, Error> {
         Ok(Provider {
@@ -79,7 +86,7 @@ impl Provider {
 
     /// sipgate's Keycloak at login.sipgate.com, realm `third-party` for new clients.
     pub fn sipgate(realm: &str) -> Result<Self, Error> {
-        Self::sipgate_at("https://login.sipgate.com", "https://api.sipgate.com/v2", realm)
+        Self::sipgate_at(Self::SIPGATE_LOGIN_BASE, Self::SIPGATE_API_BASE, realm)
     }
 
     /// sipgate's endpoints under another login base and API base (the devserver, a proxy).

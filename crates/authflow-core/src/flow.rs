@@ -1,14 +1,31 @@
 //! The state machine: one [`Flow`], one [`State`] enum, and every transition in [`Flow::step`].
 //!
 //! ```text
-//!   start ──► AwaitingCallback ──callback──► Exchanging ──response──► Authorized ◄──┐
-//!                  │ (denied, state,            │ (exchange_request               │ response
-//!                  │  iss, code errors:          │  hands the code out once)      │ (or failure:
-//!                  │  stay, nothing lost)        ▼                                 │  old tokens kept)
-//!                  ▼                          error: code spent,        refresh_request
-//!             start again                     start again                          │
-//!                                                               Authorized ──► Refreshing
+//!                         Flow::start(config, now)
+//!                                   │
+//!                                   ▼
+//!                          AwaitingCallback ◄─── Callback refused (state, iss, error=, code):
+//!                                   │            nothing changes, the real callback may follow
+//!                    Callback ok    │ => Next::Exchange
+//!                                   ▼
+//!                    Exchanging (code held)
+//!                                   │ SendExchange => Next::Send(request): the code leaves, once
+//!                                   ▼
+//!                    Exchanging (code sent) ──── RequestFailed => Next::StartOver
+//!                                   │            ExchangeResponse refused => error; start over
+//!        ExchangeResponse ok        │ => Next::UseTokens
+//!                                   ▼
+//!      ┌──────────────────────► Authorized
+//!      │                            │ SendRefresh (with a refresh token) => Next::Send(request)
+//!      │                            ▼
+//!      └─────────────────────── Refreshing
+//!        RefreshResponse ok => Next::UseTokens (new tokens)
+//!        RefreshResponse refused => error, old tokens kept
+//!        RequestFailed => Next::UseTokens (old tokens kept)
 //! ```
+//!
+//! Any other (state, input) pair is [`Error::InvalidState`] and changes nothing.
+//! `tests/transitions.rs` walks every pair against this diagram.
 
 use std::sync::Arc;
 
@@ -35,24 +52,6 @@ pub enum StateName {
     Authorized,
     /// A refresh request was handed out; its answer is due.
     Refreshing,
-}
-
-impl StateName {
-    /// The name as a string.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StateName::AwaitingCallback => "AwaitingCallback",
-            StateName::Exchanging => "Exchanging",
-            StateName::Authorized => "Authorized",
-            StateName::Refreshing => "Refreshing",
-        }
-    }
-}
-
-impl std::fmt::Display for StateName {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// Everything a flow remembers, per state. Serializable so a pending flow can live in a cookie or a store.
@@ -108,12 +107,21 @@ impl State {
     }
 }
 
-/// What the caller hands the machine. Every input goes through [`Flow::step`].
-enum Input<'a> {
+/// What the caller hands the machine. Every input goes through [`Flow::step`], the one place
+/// where the state changes; the named methods ([`Flow::callback`], ...) are shorthands for it.
+#[derive(Debug, Clone, Copy)]
+pub enum Input<'a> {
+    /// The redirect back from the authorization server: a full URL, or its path and query.
     Callback(&'a str),
+    /// Asks for the code exchange request (handed out once).
     SendExchange,
+    /// The token endpoint's answer to the exchange, received at the given Unix time.
+    ExchangeResponse(&'a HttpResponse, u64),
+    /// Asks for the refresh request.
     SendRefresh,
-    Response(&'a HttpResponse, u64),
+    /// The token endpoint's answer to the refresh, received at the given Unix time.
+    RefreshResponse(&'a HttpResponse, u64),
+    /// The last request got no answer (connection refused, timeout, a redirect).
     RequestFailed,
 }
 
@@ -122,9 +130,34 @@ impl Input<'_> {
         match self {
             Input::Callback(_) => "accept a callback",
             Input::SendExchange => "build a code exchange request (a code is exchanged at most once)",
+            Input::ExchangeResponse(..) => "accept an exchange response",
             Input::SendRefresh => "build a refresh request",
-            Input::Response(..) => "accept a token response",
+            Input::RefreshResponse(..) => "accept a refresh response",
             Input::RequestFailed => "report a failed request",
+        }
+    }
+}
+
+/// What the caller must do next, as [`Flow::step`] answers an input.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Next {
+    /// Send this request as is, never following a redirect, then hand its answer back
+    /// ([`Input::ExchangeResponse`] / [`Input::RefreshResponse`]) or report [`Input::RequestFailed`].
+    Send(HttpRequest),
+    /// The callback was accepted: ask for the exchange request ([`Input::SendExchange`]).
+    Exchange,
+    /// Tokens are held: authorize API requests, and refresh when due.
+    UseTokens,
+    /// The code was spent without tokens (the request failed): start a new login.
+    StartOver,
+}
+
+impl Next {
+    /// The request to send, for the inputs that ask for one.
+    fn into_request(self, state: StateName, operation: &'static str) -> Result<HttpRequest, Error> {
+        match self {
+            Next::Send(request) => Ok(request),
+            _ => Err(Error::InvalidState { state, operation }),
         }
     }
 }
@@ -140,7 +173,10 @@ pub enum TokenKind {
 }
 
 /// One authorization-code login and the tokens it yields.
-#[derive(Debug, Clone)]
+///
+/// A flow is not `Clone`: a copy made while it holds a code could hand that code out a
+/// second time. Save it with [`Flow::to_json`] and resume it with [`Flow::from_json`] instead.
+#[derive(Debug)]
 pub struct Flow {
     config: Arc<ClientConfig>,
     state: State,
@@ -205,6 +241,11 @@ impl Flow {
         &self.config
     }
 
+    /// The configuration, shared (no copy).
+    pub fn shared_config(&self) -> Arc<ClientConfig> {
+        Arc::clone(&self.config)
+    }
+
     /// The current state.
     pub fn state(&self) -> &State {
         &self.state
@@ -254,25 +295,23 @@ impl Flow {
     /// The code exchange request, handed out exactly once. Next: send it, then [`Flow::exchange_response`].
     pub fn exchange_request(&mut self) -> Result<HttpRequest, Error> {
         let state = self.state_name();
-        self.step(Input::SendExchange)?.ok_or(Error::InvalidState { state, operation: "build a code exchange request" })
+        self.step(Input::SendExchange)?.into_request(state, "build a code exchange request")
     }
 
     /// Takes the token endpoint's answer to the exchange at `now`. Next: use [`Flow::authorize`].
     pub fn exchange_response(&mut self, response: &HttpResponse, now: u64) -> Result<(), Error> {
-        self.expect(crate::StateName::Exchanging, "accept an exchange response")?;
-        self.step(Input::Response(response, now)).map(drop)
+        self.step(Input::ExchangeResponse(response, now)).map(drop)
     }
 
     /// The refresh request. Next: send it, then [`Flow::refresh_response`] or [`Flow::request_failed`].
     pub fn refresh_request(&mut self) -> Result<HttpRequest, Error> {
         let state = self.state_name();
-        self.step(Input::SendRefresh)?.ok_or(Error::InvalidState { state, operation: "build a refresh request" })
+        self.step(Input::SendRefresh)?.into_request(state, "build a refresh request")
     }
 
     /// Takes the token endpoint's answer to the refresh at `now`. On error the old tokens stay.
     pub fn refresh_response(&mut self, response: &HttpResponse, now: u64) -> Result<(), Error> {
-        self.expect(crate::StateName::Refreshing, "accept a refresh response")?;
-        self.step(Input::Response(response, now)).map(drop)
+        self.step(Input::RefreshResponse(response, now)).map(drop)
     }
 
     /// Reports that the last request got no answer. A refresh falls back to the old tokens;
@@ -324,14 +363,6 @@ impl Flow {
         Ok(request::client_form(&self.config, endpoint.as_str(), &[("token", token), ("token_type_hint", hint)]))
     }
 
-    fn expect(&self, state: StateName, operation: &'static str) -> Result<(), Error> {
-        if self.state_name() == state {
-            Ok(())
-        } else {
-            Err(Error::InvalidState { state: self.state_name(), operation })
-        }
-    }
-
     /// Moves the held tokens into the state `wrap` builds, without copying them.
     fn move_tokens(&mut self, wrap: fn(TokenSet) -> State) {
         let placeholder = State::Exchanging { code: None, verifier: None, nonce: None };
@@ -342,8 +373,11 @@ impl Flow {
         }
     }
 
-    /// Every transition of the machine, in one match.
-    fn step(&mut self, input: Input<'_>) -> Result<Option<HttpRequest>, Error> {
+    /// Every transition of the machine, in one match: the only place the state changes.
+    ///
+    /// A refused input changes nothing (the flow still waits for the right one), except a
+    /// failed token answer: an exchange's code stays spent, a refresh goes back to the old tokens.
+    pub fn step(&mut self, input: Input<'_>) -> Result<Next, Error> {
         let config = &self.config;
         let operation = input.operation();
         match (&mut self.state, input) {
@@ -357,17 +391,18 @@ impl Flow {
                     redact(e, config, &known)
                 })?;
                 self.state = State::Exchanging { code: Some(code), verifier: verifier.take(), nonce: nonce.take() };
-                Ok(None)
+                Ok(Next::Exchange)
             }
             (State::Exchanging { code, verifier, .. }, Input::SendExchange) => {
+                // Taken out, so no later input can hand the code out again.
                 let Some(code) = code.take() else {
                     return Err(Error::InvalidState { state: StateName::Exchanging, operation });
                 };
                 let request = code_grant(config, &code, verifier.as_ref());
                 self.sent_code = Some(code);
-                Ok(Some(request))
+                Ok(Next::Send(request))
             }
-            (State::Exchanging { code: None, verifier, .. }, Input::Response(response, now)) => {
+            (State::Exchanging { code: None, verifier, .. }, Input::ExchangeResponse(response, now)) => {
                 let (tokens, warnings) = token::parse_token_response(response, now, None).map_err(|e| {
                     let known = [self.sent_code.as_ref().map(|c| c.expose()), verifier.as_ref().map(|v| v.expose())];
                     redact(e, config, &known)
@@ -375,25 +410,23 @@ impl Flow {
                 self.sent_code = None;
                 self.warnings = warnings;
                 self.state = State::Authorized { tokens };
-                Ok(None)
+                Ok(Next::UseTokens)
             }
-            (State::Exchanging { .. }, Input::RequestFailed) => Ok(None),
-            (State::Authorized { tokens }, Input::SendRefresh) => {
-                let Some(refresh) = &tokens.refresh_token else {
-                    return Err(Error::InvalidState {
-                        state: StateName::Authorized,
-                        operation: "refresh without a refresh token",
-                    });
-                };
+            (State::Exchanging { code: None, .. }, Input::RequestFailed) => Ok(Next::StartOver),
+            (State::Authorized { tokens }, Input::SendRefresh) if tokens.refresh_token.is_some() => {
+                let refresh = tokens.refresh_token.as_ref().map(|t| t.expose()).unwrap_or_default();
                 let request = request::client_form(
                     config,
                     config.provider.token_endpoint.as_str(),
-                    &[("grant_type", "refresh_token"), ("refresh_token", refresh.expose())],
+                    &[("grant_type", "refresh_token"), ("refresh_token", refresh)],
                 );
                 self.move_tokens(|tokens| State::Refreshing { tokens });
-                Ok(Some(request))
+                Ok(Next::Send(request))
             }
-            (State::Refreshing { tokens }, Input::Response(response, now)) => {
+            (State::Authorized { .. }, Input::SendRefresh) => {
+                Err(Error::InvalidState { state: StateName::Authorized, operation: "refresh without a refresh token" })
+            }
+            (State::Refreshing { tokens }, Input::RefreshResponse(response, now)) => {
                 let parsed = token::parse_token_response(response, now, Some(tokens)).map_err(|e| {
                     let known = [
                         Some(tokens.access_token.expose()),
@@ -411,11 +444,11 @@ impl Flow {
                 };
                 self.warnings = warnings;
                 self.state = State::Authorized { tokens: fresh };
-                Ok(None)
+                Ok(Next::UseTokens)
             }
             (State::Refreshing { .. }, Input::RequestFailed) => {
                 self.move_tokens(|tokens| State::Authorized { tokens });
-                Ok(None)
+                Ok(Next::UseTokens)
             }
             (state, _) => Err(Error::InvalidState { state: state.name(), operation }),
         }

@@ -12,16 +12,6 @@ pub enum Method {
     Post,
 }
 
-impl Method {
-    /// The method as it appears on the wire.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-        }
-    }
-}
-
 /// A request to send. The caller must send it as is and must not follow redirects.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HttpRequest {

@@ -11,23 +11,13 @@
 //! # The flow
 //!
 //! ```text
-//!                 start(config, now)
-//!                        │  authorization_url() ──► user's browser
-//!                        ▼
-//!               ┌─ AwaitingCallback ─┐  callback(url): redirect target, error=,
-//!               │                    │  state (constant time), iss, code
-//!               └────────┬───────────┘
-//!                        ▼
-//!                   Exchanging          exchange_request() ──► POST token endpoint
-//!                        │              exchange_response(response, now)
-//!                        ▼
-//!                   Authorized ◄──────┐ authorize(request), expires_within(now, skew)
-//!                        │            │
-//!      refresh_request() ▼            │ refresh_response(response, now)
-//!                   Refreshing ───────┘ (on error: back to Authorized, old tokens kept)
+//! AwaitingCallback ──callback──► Exchanging ──token response──► Authorized ◄──► Refreshing
 //! ```
 //!
-//! Every transition lives in one `match` inside [`Flow`]; calling a method in the
+//! The whole diagram, with every input and what the caller must do next ([`Next`]), is at the top of
+//! `src/flow.rs`; a test walks every (state, input) pair against it.
+//!
+//! Every transition lives in one `match` inside [`Flow::step`]; calling a method in the
 //! wrong state is [`Error::InvalidState`], never a panic. A code is handed out in
 //! exactly one exchange request. Every [`State`] serializes with serde, so a web
 //! backend can keep a pending flow in a store and finish it elsewhere.
@@ -64,6 +54,7 @@ mod error;
 mod flow;
 mod form;
 mod http;
+mod names;
 mod pkce;
 mod random;
 mod request;
@@ -73,8 +64,10 @@ mod token;
 pub use callback::MAX_CALLBACK_LEN;
 pub use config::{endpoint, is_loopback, ClientAuth, ClientConfig, Provider, TokenPlacement};
 pub use discovery::{discovery_request, provider_from_discovery, DiscoveryKind};
-pub use error::{Blame, Error, OAuthErrorCode, TransportErrorKind};
-pub use flow::{Flow, State, StateName, TokenKind};
+pub use error::{
+    Blame, Error, ErrorCategory, ErrorKindInfo, FieldType, FieldValue, OAuthErrorCode, TransportErrorKind, ERROR_KINDS,
+};
+pub use flow::{Flow, Input, Next, State, StateName, TokenKind};
 pub use http::{HttpRequest, HttpResponse, Method};
 pub use pkce::{challenge as pkce_challenge, PkceMethod};
 pub use random::{Entropy, OsEntropy, SeededEntropy};

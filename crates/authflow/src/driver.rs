@@ -10,6 +10,8 @@
 //! found stale; otherwise another thread or process has refreshed, and it adopts
 //! the result. A rotating refresh token is therefore used exactly once.
 
+use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -79,6 +81,30 @@ impl std::fmt::Debug for LoginOptions {
     }
 }
 
+/// Where the driver finds the flow it runs: a `&mut Flow`, or a `&Mutex<Flow>` shared with
+/// other threads, which is locked only while the flow steps and never while a request is out.
+pub trait FlowAccess {
+    /// Runs `f` on the flow.
+    fn with_flow<R>(&mut self, f: impl FnOnce(&mut Flow) -> R) -> R;
+}
+
+impl FlowAccess for &mut Flow {
+    fn with_flow<R>(&mut self, f: impl FnOnce(&mut Flow) -> R) -> R {
+        f(self)
+    }
+}
+
+impl FlowAccess for &Mutex<Flow> {
+    fn with_flow<R>(&mut self, f: impl FnOnce(&mut Flow) -> R) -> R {
+        f(&mut self.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+/// Taken when a caller asks for a refresh ([`Client::refresh_ticket`]): a refresh by this
+/// client that completes after the ticket was taken answers that caller too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefreshTicket(u64);
+
 /// A blocking OAuth client: login, token storage, auto-refresh and authorized API calls.
 ///
 /// It is `Send + Sync`: share it in an `Arc` and call it from many threads.
@@ -88,6 +114,8 @@ pub struct Client {
     store: Arc<dyn TokenStore>,
     clock: Clock,
     refreshing: Mutex<()>,
+    /// Refreshes this client completed, for [`RefreshTicket`]s.
+    refreshes: AtomicU64,
 }
 
 impl std::fmt::Debug for Client {
@@ -105,6 +133,7 @@ impl Client {
             store: Arc::new(MemoryStore::new()),
             clock: Arc::new(system_now),
             refreshing: Mutex::new(()),
+            refreshes: AtomicU64::new(0),
         }
     }
 
@@ -147,17 +176,17 @@ impl Client {
     }
 
     /// Checks the redirect back, exchanges the code (once, never retried) and stores the tokens.
-    pub fn finish(&self, flow: &mut Flow, callback_url: &str) -> Result<TokenSet, Error> {
-        flow.callback(callback_url)?;
+    pub fn finish(&self, mut flow: impl FlowAccess, callback_url: &str) -> Result<TokenSet, Error> {
+        flow.with_flow(|f| f.callback(callback_url))?;
         self.exchange(flow)
     }
 
     /// Exchanges the code of a flow whose callback was checked (state `Exchanging`) and stores the tokens.
-    pub fn exchange(&self, flow: &mut Flow) -> Result<TokenSet, Error> {
-        let request = flow.exchange_request()?;
-        let response = self.send_token_request(flow, &request)?;
-        flow.exchange_response(&response, self.now())?;
-        let tokens = held(flow)?;
+    pub fn exchange(&self, mut flow: impl FlowAccess) -> Result<TokenSet, Error> {
+        let request = flow.with_flow(|f| f.exchange_request())?;
+        let response = self.send_token_request(&mut flow, &request)?;
+        let now = self.now();
+        let tokens = flow.with_flow(|f| f.exchange_response(&response, now).and_then(|()| held(f)))?;
         self.store.save(&tokens)?;
         Ok(tokens)
     }
@@ -177,7 +206,8 @@ impl Client {
         let url = flow.authorization_url()?;
         match &options.on_url {
             Some(announce) => announce(&url),
-            None => eprintln!("Open this URL in your browser to sign in:\n\n    {url}\n"),
+            // The documented default; a closed standard error is no reason to fail the login.
+            None => drop(writeln!(std::io::stderr(), "Open this URL in your browser to sign in:\n\n    {url}\n")),
         }
         if options.open_browser {
             open_browser(&url);
@@ -197,8 +227,20 @@ impl Client {
 
     /// Refreshes now, whatever the expiry. Callers racing with it share one refresh.
     pub fn refresh(&self) -> Result<TokenSet, Error> {
+        self.refresh_with(self.refresh_ticket())
+    }
+
+    /// A ticket for [`Client::refresh_with`], taken when the caller decides to refresh: a
+    /// binding takes it on the caller's thread and refreshes later on a worker.
+    pub fn refresh_ticket(&self) -> RefreshTicket {
+        RefreshTicket(self.refreshes.load(Ordering::Acquire))
+    }
+
+    /// Refreshes, unless a refresh by this client completed after `ticket` was taken, or
+    /// another holder of the store refreshed meanwhile: then that result is the answer.
+    pub fn refresh_with(&self, ticket: RefreshTicket) -> Result<TokenSet, Error> {
         let stale = self.stored()?;
-        self.refresh_from(&stale)
+        self.refresh_from(&stale, Some(ticket))
     }
 
     /// Tokens fit for use: the stored ones, refreshed first when [`TokenSet::refresh_due`] says so.
@@ -210,7 +252,7 @@ impl Client {
         let now = self.now();
         let refreshable = tokens.refresh_token.is_some() || tokens.expires_within(now, 0);
         if tokens.refresh_due(now) && refreshable {
-            self.refresh_from(&tokens)
+            self.refresh_from(&tokens, None)
         } else {
             Ok(tokens)
         }
@@ -226,7 +268,7 @@ impl Client {
         if response.status != 401 || tokens.refresh_token.is_none() {
             return Ok(response);
         }
-        let fresh = self.refresh_from(&tokens)?;
+        let fresh = self.refresh_from(&tokens, None)?;
         self.send_with(&fresh, request)
     }
 
@@ -257,9 +299,7 @@ impl Client {
     }
 
     fn stored(&self) -> Result<TokenSet, Error> {
-        self.store.load()?.ok_or_else(|| Error::Config {
-            reason: format!("no tokens stored for {}: sign in first", self.config.provider.name),
-        })
+        self.store.load()?.ok_or_else(|| Error::NotSignedIn { provider: self.config.provider.name.clone() })
     }
 
     fn send_with(&self, tokens: &TokenSet, request: HttpRequest) -> Result<HttpResponse, Error> {
@@ -267,17 +307,19 @@ impl Client {
         self.transport.send(&request)
     }
 
-    /// Refreshes `stale`, unless the store already holds something newer: then that is the answer.
-    fn refresh_from(&self, stale: &TokenSet) -> Result<TokenSet, Error> {
+    /// Refreshes `stale`, unless the store already holds something newer, or a refresh completed
+    /// after `ticket`: then that is the answer.
+    fn refresh_from(&self, stale: &TokenSet, ticket: Option<RefreshTicket>) -> Result<TokenSet, Error> {
         let _in_process = self.refreshing.lock().unwrap_or_else(PoisonError::into_inner);
         let _store = self.store.lock()?;
         let current = self.stored()?;
-        if current != *stale {
+        let served = ticket.is_some_and(|t| t != self.refresh_ticket());
+        if served || current != *stale {
             return Ok(current);
         }
         let mut flow = Flow::from_tokens(Arc::clone(&self.config), current);
         let request = flow.refresh_request()?;
-        let response = self.send_token_request(&mut flow, &request)?;
+        let response = self.send_token_request(&mut &mut flow, &request)?;
         if let Err(e) = flow.refresh_response(&response, self.now()) {
             // invalid_grant: the refresh token is dead (expired, revoked, or reused and the
             // grant killed). Keeping it would make every later call fail the same way.
@@ -290,11 +332,12 @@ impl Client {
         let fresh =
             flow.into_tokens().ok_or(Error::InvalidState { state, operation: "read the tokens of the flow" })?;
         self.store.save(&fresh)?;
+        self.refreshes.fetch_add(1, Ordering::AcqRel);
         Ok(fresh)
     }
 
     /// Sends a code exchange or refresh. A failure is reported to the flow; a redirect is a failure.
-    fn send_token_request(&self, flow: &mut Flow, request: &HttpRequest) -> Result<HttpResponse, Error> {
+    fn send_token_request(&self, flow: &mut impl FlowAccess, request: &HttpRequest) -> Result<HttpResponse, Error> {
         let failed = match self.transport.send(request) {
             Ok(response) if !(300..400).contains(&response.status) => return Ok(response),
             Ok(response) => Error::Transport {
@@ -308,7 +351,7 @@ impl Client {
             },
             Err(e) => e,
         };
-        flow.request_failed()?;
+        flow.with_flow(|f| f.request_failed())?;
         Err(failed)
     }
 }

@@ -35,7 +35,7 @@ pub mod store;
 pub mod transport;
 
 pub use discovery::discover;
-pub use driver::{Client, Clock, LoginOptions, UrlCallback};
+pub use driver::{Client, Clock, FlowAccess, LoginOptions, RefreshTicket, UrlCallback};
 pub use listener::{open_browser, LoopbackListener};
 pub use store::{FileStore, MemoryStore, StoreLock, TokenStore};
 pub use transport::{HttpClient, TransportOptions, UreqTransport};

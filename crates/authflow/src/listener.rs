@@ -144,14 +144,10 @@ fn loopback_ip(uri: &Url) -> Result<IpAddr, Error> {
 fn bind_error(e: &io::Error, uri: &Url, port: u16) -> Error {
     let host = uri.host_str().unwrap_or("localhost");
     let reason = match e.kind() {
-        io::ErrorKind::AddrInUse => format!(
-            "port {port} on {host} is already in use: another program or another instance of this one is \
-             listening on port {port}; stop it, or choose another port and update both REDIRECT_URI and the \
-             redirect uri registered at the provider"
-        ),
+        io::ErrorKind::AddrInUse => return Error::PortInUse { address: format!("{host}:{port}") },
         io::ErrorKind::PermissionDenied => format!(
             "no permission to listen on port {port}: ports below 1024 need administrator privileges; use 8080 \
-             or higher, and update both REDIRECT_URI and the redirect uri registered at the provider"
+             or higher, and register that redirect uri at the provider"
         ),
         _ => format!("cannot listen on {host}:{port}: {e}"),
     };

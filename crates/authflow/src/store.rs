@@ -156,7 +156,7 @@ impl FileStore {
     }
 
     fn fail(&self, what: &str, e: &io::Error) -> Error {
-        Error::Config { reason: format!("cannot {what} token file {}: {e}", self.path.display()) }
+        Error::Storage { message: format!("cannot {what} token file {}: {e}", self.path.display()) }
     }
 
     fn write_atomically(&self, bytes: &[u8]) -> io::Result<()> {
@@ -185,8 +185,8 @@ impl TokenStore for FileStore {
             Err(e) => return Err(self.fail("read", &e)),
         };
         // Only the position is reported: serde's messages can quote values, and values here are tokens.
-        serde_json::from_slice(&bytes).map(Some).map_err(|e| Error::Config {
-            reason: format!(
+        serde_json::from_slice(&bytes).map(Some).map_err(|e| Error::Storage {
+            message: format!(
                 "token file {} is corrupt ({:?} error at line {} column {}); delete it and sign in again",
                 self.path.display(),
                 e.classify(),
@@ -198,7 +198,7 @@ impl TokenStore for FileStore {
 
     fn save(&self, tokens: &TokenSet) -> Result<(), Error> {
         let json = serde_json::to_vec_pretty(tokens)
-            .map_err(|e| Error::Config { reason: format!("cannot serialize tokens: {:?}", e.classify()) })?;
+            .map_err(|e| Error::Storage { message: format!("cannot serialize tokens: {:?}", e.classify()) })?;
         self.write_atomically(&json).map_err(|e| self.fail("write", &e))
     }
 
@@ -212,7 +212,7 @@ impl TokenStore for FileStore {
 
     fn lock(&self) -> Result<StoreLock, Error> {
         let path = self.lock_path();
-        let lock_error = |e: io::Error| Error::Config { reason: format!("cannot lock {}: {e}", path.display()) };
+        let lock_error = |e: io::Error| Error::Storage { message: format!("cannot lock {}: {e}", path.display()) };
         create_private_dir(self.dir()).map_err(lock_error)?;
         // The lock file is never deleted: deleting it would let two processes lock different files.
         let file = private_options().write(true).create(true).truncate(false).open(&path).map_err(lock_error)?;

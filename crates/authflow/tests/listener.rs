@@ -50,9 +50,10 @@ fn port_in_use_says_what_to_do() {
     let port = taken.local_addr().unwrap().port();
     let err = LoopbackListener::bind(&url(&format!("http://127.0.0.1:{port}/oauth"))).unwrap_err();
     let message = err.to_string();
-    assert_eq!(err.kind(), "config");
-    assert!(message.contains(&format!("listening on port {port}")), "{message}");
-    assert!(message.contains("REDIRECT_URI") && message.contains("registered at the provider"), "{message}");
+    assert_eq!(err.kind(), "port_in_use");
+    assert_eq!(err, authflow::Error::PortInUse { address: format!("127.0.0.1:{port}") });
+    assert!(message.contains(&format!("127.0.0.1:{port} is already in use")), "{message}");
+    assert!(message.contains("another port") && !message.contains("REDIRECT_URI"), "{message}");
 }
 
 #[test]

@@ -113,7 +113,7 @@ fn corrupt_file_is_an_error_naming_the_file_and_no_secret() {
         std::fs::write(&path, content).unwrap();
         let err = store.load().unwrap_err();
         let message = err.to_string();
-        assert_eq!(err.kind(), "config");
+        assert_eq!(err.kind(), "storage");
         assert!(message.contains(&path.display().to_string()) && message.contains("corrupt"), "{message}");
         assert!(!message.contains("leaked-secret"), "{message}");
     }
