@@ -1,5 +1,8 @@
 //! authflow-bind: the one layer every language binding wraps.
 //!
+//! The decisions every binding follows, one by one, are in `README.md` beside `Cargo.toml`:
+//! read it before wrapping this crate.
+//!
 //! A binding converts its host's arguments into the values here, calls them, and maps the
 //! results and errors back; it decides nothing about OAuth. What would otherwise be
 //! written once per language lives here once:
