@@ -1,8 +1,7 @@
 //! A ureq transport layer that sends a request's head and body in one write.
 //!
 //! ureq 3 writes the head and the body of a POST separately. With Nagle off, that is
-//! two segments, and a server that reads the head first wakes twice per request: on a
-//! VM that second wake-up costs more than the whole token request. This layer keeps
+//! two segments, and a server that reads the head first wakes twice per request. This layer keeps
 //! everything ureq writes until ureq starts waiting for the answer, then sends it in
 //! one go. Reads pass through (one copy of the response bytes).
 
