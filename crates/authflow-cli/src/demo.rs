@@ -4,10 +4,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
-use authflow::{
-    discovery_request, provider_from_discovery, Client, ClientConfig, DiscoveryKind, Error, HttpClient, HttpRequest,
-    LoopbackListener, Provider, UreqTransport, Url,
-};
+use authflow::{Client, ClientConfig, Error, HttpClient, HttpRequest, LoopbackListener, Provider, UreqTransport, Url};
 use authflow_devserver::{self as dev, DevServer, Options};
 
 use crate::args::Args;
@@ -66,9 +63,8 @@ fn setup(profile: &str, base: &str, redirect: &str, http: &dyn HttpClient) -> Re
             (c, "user.whoami".to_owned())
         }
         _ => {
-            println!("    discovery: {base}/.well-known/oauth-authorization-server");
-            let answer = http.send(&discovery_request(base, DiscoveryKind::OAuth)?)?;
-            let p = provider_from_discovery(base, &answer)?;
+            println!("    discovery of {base} (OpenID Connect, then RFC 8414)");
+            let p = authflow::discover(http, base)?;
             let c = ClientConfig::new(p, dev::GENERIC_BASIC_CLIENT_ID, redirect)?
                 .with_secret(dev::GENERIC_BASIC_CLIENT_SECRET)
                 .with_scopes(["openid", "profile"]);

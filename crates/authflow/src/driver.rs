@@ -22,7 +22,7 @@ use authflow_core::{
 
 use crate::listener::{open_browser, LoopbackListener};
 use crate::store::{MemoryStore, TokenStore};
-use crate::transport::{without_query, HttpClient, UreqTransport};
+use crate::transport::{send_unredirected, HttpClient, UreqTransport};
 
 /// A clock returning Unix seconds.
 pub type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
@@ -338,17 +338,8 @@ impl Client {
 
     /// Sends a code exchange or refresh. A failure is reported to the flow; a redirect is a failure.
     fn send_token_request(&self, flow: &mut impl FlowAccess, request: &HttpRequest) -> Result<HttpResponse, Error> {
-        let failed = match self.transport.send(request) {
-            Ok(response) if !(300..400).contains(&response.status) => return Ok(response),
-            Ok(response) => Error::Transport {
-                kind: TransportErrorKind::Redirect,
-                message: format!(
-                    "{} {}: answered http {}, a redirect, which is never followed on token requests; check the token url",
-                    request.method.as_str(),
-                    without_query(&request.url),
-                    response.status
-                ),
-            },
+        let failed = match send_unredirected(self.transport.as_ref(), request) {
+            Ok(response) => return Ok(response),
             Err(e) => e,
         };
         flow.with_flow(|f| f.request_failed())?;

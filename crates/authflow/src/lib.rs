@@ -38,4 +38,4 @@ pub use discovery::discover;
 pub use driver::{Client, Clock, FlowAccess, LoginOptions, RefreshTicket, UrlCallback};
 pub use listener::{open_browser, LoopbackListener};
 pub use store::{FileStore, MemoryStore, StoreLock, TokenStore};
-pub use transport::{HttpClient, TransportOptions, UreqTransport};
+pub use transport::{send_unredirected, HttpClient, TransportOptions, UreqTransport};

@@ -239,6 +239,24 @@ fn plain_allowed(url: &str) -> Option<bool> {
     }
 }
 
+/// Sends a request that must not be redirected (token requests, discovery): a 3xx answer is a
+/// `redirect` transport error, never followed.
+pub fn send_unredirected(http: &dyn HttpClient, request: &HttpRequest) -> Result<HttpResponse, Error> {
+    let response = http.send(request)?;
+    if !(300..400).contains(&response.status) {
+        return Ok(response);
+    }
+    Err(Error::Transport {
+        kind: TransportErrorKind::Redirect,
+        message: format!(
+            "{} {}: answered http {}, a redirect, which is never followed here; check the url",
+            request.method.as_str(),
+            without_query(&request.url),
+            response.status
+        ),
+    })
+}
+
 /// The URL without query and fragment, which may carry tokens (Phorge's `?access_token=`).
 pub(crate) fn without_query(url: &str) -> &str {
     url.split(['?', '#']).next().unwrap_or(url)

@@ -277,3 +277,14 @@ fn persistent_401_refreshes_once_and_returns_the_401() {
     assert_eq!(TOKEN_REQUESTS.load(Ordering::SeqCst), 1);
     assert_eq!(client.tokens().unwrap().unwrap().access_token.expose(), "new-0");
 }
+
+#[test]
+fn redirect_from_a_discovery_endpoint_is_an_error() {
+    let server = serve(|stream| {
+        read_request(&mut BufReader::new(&stream));
+        answer(&stream, "302 Found", "Location: https://elsewhere.example/.well-known/openid-configuration\r\n", b"");
+    });
+    let (kind, message) = kind(authflow::discover(&quick(), &server.base));
+    assert_eq!(kind, TransportErrorKind::Redirect, "{message}");
+    assert_eq!(server.accepts.load(Ordering::SeqCst), 1, "not followed");
+}
