@@ -279,7 +279,10 @@ impl Run<'_> {
         let empty = Obj::new();
         let expect = step.get("expect").map(|e| obj(e, "expect")).transpose()?.unwrap_or(&empty);
         let outcome = match (result, expect.get("error")) {
-            (Err(e), Some(want)) => return check_error(&e, obj(want, "error")?),
+            (Err(e), Some(want)) => {
+                check_keys(expect, &["error"], "an expect with error")?;
+                return check_error(&e, obj(want, "error")?);
+            }
             (Err(e), None) => return Err(format!("failed with {}: {e}", e.kind())),
             (Ok(_), Some(want)) => return Err(format!("succeeded, expected the error {want}")),
             (Ok(outcome), None) => outcome,
