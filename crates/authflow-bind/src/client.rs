@@ -18,7 +18,7 @@ pub struct LoginSpec {
     /// Seconds to wait for the browser (default 300; more than 0, at most a week).
     pub timeout_seconds: Option<f64>,
     /// Told the authorization URL; without it the URL goes to standard error.
-    pub on_url: Option<Box<dyn Fn(&str) + Send + Sync>>,
+    pub on_url: Option<authflow::UrlCallback>,
 }
 
 /// A client shared between a host's threads: login, stored tokens, single-flight refresh, API calls.
