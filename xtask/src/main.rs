@@ -1,8 +1,10 @@
-//! Project automation: `cargo xtask test|bench|lint|ci|demo`. CI calls only this.
+//! Project automation: `cargo xtask setup|test|codegen|bench|lint|ci|demo`. CI calls only this.
 
+mod codegen;
 mod node;
 mod python;
 mod run;
+mod setup;
 #[cfg(test)]
 mod tidy;
 
@@ -10,17 +12,24 @@ use std::process::ExitCode;
 
 const USAGE: &str = "usage: cargo xtask <command>
 
-  test     every test suite of every language; ends with `N passed, N failed`
+  setup    the system-wide installs the tests need (apt-get: node, npm, python3-venv, chromium;
+           rustup: rustfmt, clippy); says what it installs and why, skips what is present
+  test     every test suite of every language; installs nothing system-wide (run setup first);
+           ends with `N passed, N failed` (a skip without an accepted reason counts as failed)
+  codegen  rewrite the generated binding files (.pyi stubs, Node index.d.ts and index.js);
+           `codegen --check` compares them byte for byte instead (no git needed)
   bench    benchmarks against the peers named in the issues (optional filter: cpu, ...)
   lint     rustfmt check and clippy with warnings denied
-  ci       lint, then test (what .ci/run does)
+  ci       lint, then test (no installs: .ci/run runs setup before it)
   demo     `authflow demo` against the embedded devserver";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let rest = &args.get(1..).unwrap_or_default().to_vec();
     let result = match args.first().map(String::as_str) {
+        Some("setup") => setup::setup(),
         Some("test") => run::test(),
+        Some("codegen") => codegen::codegen(rest),
         Some("bench") => run::bench(rest),
         Some("lint") => run::lint(),
         Some("ci") => run::lint().and_then(|()| run::test()),

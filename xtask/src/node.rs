@@ -1,14 +1,17 @@
 //! Build, test and bench steps for the `authflow` npm package (bindings/node).
 //!
 //! `test` installs the package's tools from its lockfile, builds the addon in release mode
-//! with the napi CLI, checks that the generated `index.d.ts` and `index.js` are committed as
-//! built, packs the package, installs the tarball into a fresh folder and loads it there
-//! (CommonJS and ESM), then runs the node:test suites of the package and of `examples/node`.
+//! with the napi CLI, checks that the generated `index.d.ts` and `index.js` are as committed
+//! (the codegen check, against copies made before the build), packs the package, installs
+//! the tarball into a fresh folder and loads it there (CommonJS and ESM), then runs the
+//! node:test suites of the package and of `examples/node`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::codegen::{Generator, Snapshot};
 use crate::run::{devserver, npm_ci, root, run_counting, run_plain, Tally};
+use crate::setup::CHROMIUM;
 
 fn package_dir() -> PathBuf {
     root().join("bindings/node")
@@ -26,31 +29,12 @@ fn build_addon() -> Result<(), String> {
     )
 }
 
-/// Fails when the build changed the committed `index.d.ts` or `index.js`.
-fn generated_files_are_committed() -> Tally {
-    let files = ["bindings/node/index.d.ts", "bindings/node/index.js"];
-    eprintln!("\n==> generated files are as built: {}", files.join(", "));
-    let status =
-        Command::new("git").args(["diff", "--exit-code", "--stat", "--"]).args(files).current_dir(root()).status();
-    match status {
-        Ok(s) if s.success() => {
-            println!("ok: index.d.ts and index.js match the build");
-            Tally { passed: 1, failed: 0 }
-        }
-        Ok(_) => {
-            println!(
-                "FAILED: bindings/node/index.d.ts or index.js is stale. The build regenerated it from the Rust \
-                 source; review and commit it (`cd bindings/node && npm run build`, then \
-                 `git add bindings/node/index.d.ts bindings/node/index.js`)"
-            );
-            Tally { passed: 0, failed: 1 }
-        }
-        Err(e) => {
-            println!("skipped: git is not available to compare the generated files ({e})");
-            Tally::default()
-        }
-    }
-}
+/// The loader and types napi writes next to the addon; `cargo xtask codegen` builds the addon to make them.
+pub const LOADER: Generator = Generator {
+    name: "Node loader and types (napi build)",
+    outputs: &["bindings/node/index.d.ts", "bindings/node/index.js"],
+    generate: build_addon,
+};
 
 /// `npm pack`, then `npm install <tarball>` in a fresh folder and a smoke test there.
 fn pack_and_install() -> Result<Tally, String> {
@@ -100,38 +84,55 @@ fn write(path: &Path, text: &str) -> Result<(), String> {
 }
 
 /// Builds the package the way users install it and runs its tests.
+///
+/// The build rewrites `index.d.ts` and `index.js`: they are compared with copies made before
+/// it (the codegen check), the tests run against the build, and the copies are put back.
 pub fn test() -> Result<Tally, String> {
     let devserver = devserver(false)?;
-    build_addon()?;
-    let mut tally = generated_files_are_committed();
-    tally.add(pack_and_install()?);
+    let committed = Snapshot::take(&LOADER);
+    let result = build_addon().and_then(|()| {
+        let mut tally = committed.verdict();
+        tally.add(test_built(&devserver)?);
+        Ok(tally)
+    });
+    committed.restore()?;
+    result
+}
+
+fn test_built(devserver: &Path) -> Result<Tally, String> {
+    let mut tally = pack_and_install()?;
     npm_ci(&root().join("tests/oidc-provider"))?;
     tally.add(run_counting(
         "node --test (bindings/node)",
-        Command::new("node").args(["--test", "test/"]).env("AUTHFLOW_DEVSERVER", &devserver).current_dir(package_dir()),
+        Command::new("node").args(["--test", "test/"]).env("AUTHFLOW_DEVSERVER", devserver).current_dir(package_dir()),
     )?);
     let examples = root().join("examples/node");
     if examples.join("package.json").is_file() {
-        ensure_chromium()?;
+        let named = std::env::var_os("CHROMIUM").map(PathBuf::from);
+        let chromium = named.clone().unwrap_or_else(|| PathBuf::from(CHROMIUM));
+        if !chromium.exists() {
+            eprintln!("\n==> node --test (examples/node)");
+            if named.is_some() {
+                println!(
+                    "FAILED: examples/node: its browser test needs the chromium CHROMIUM names, {}",
+                    chromium.display()
+                );
+            } else {
+                println!(
+                    "FAILED: examples/node: its browser test needs Debian's chromium at {CHROMIUM}: \
+                     run `cargo xtask setup`"
+                );
+            }
+            tally.add(Tally::fail());
+            return Ok(tally);
+        }
         npm_ci(&examples)?;
         tally.add(run_counting(
             "node --test (examples/node)",
-            Command::new("node").args(["--test", "test/"]).env("AUTHFLOW_DEVSERVER", &devserver).current_dir(&examples),
+            Command::new("node").args(["--test", "test/"]).env("AUTHFLOW_DEVSERVER", devserver).current_dir(&examples),
         )?);
     }
     Ok(tally)
-}
-
-/// Debian's chromium for the example's browser test (playwright-core cannot download one here).
-fn ensure_chromium() -> Result<(), String> {
-    if std::env::var_os("CHROMIUM").is_some() || Path::new("/usr/bin/chromium").exists() {
-        return Ok(());
-    }
-    run_plain("apt-get update", Command::new("apt-get").args(["update", "-qq"]))?;
-    run_plain(
-        "apt-get install chromium",
-        Command::new("apt-get").args(["install", "-y", "-qq", "chromium"]).env("DEBIAN_FRONTEND", "noninteractive"),
-    )
 }
 
 /// Runs its benchmarks side by side with the peers (openid-client, oauth4webapi, raw node:http).

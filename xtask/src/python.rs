@@ -3,12 +3,14 @@
 //! Everything happens in a venv at `target/py-venv`, created on first use: the
 //! pinned tools are installed there with pip, the wheel is built with
 //! `maturin build --release` (abi3) once per xtask run, and the built `.whl`
-//! file is installed with pip, the way users install it.
+//! file is installed with pip, the way users install it. [`STUBS`] is the codegen step that
+//! writes the wheel's `.pyi` from the Rust API.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+use crate::codegen::Generator;
 use crate::run::{cargo, devserver, root, run_counting, run_plain, target_dir, Tally};
 
 /// The Python tools and bench peers, pinned. Changing this list reinstalls them.
@@ -21,7 +23,7 @@ const REQUIREMENTS: &[&str] = &[
     "requests-oauthlib==2.0.0",
 ];
 
-const REGENERATE_STUBS: &str = "cargo run -p authflow-python --bin stub_gen --no-default-features --features stub-gen";
+const STUB_GEN: &str = "cargo run -p authflow-python --bin stub_gen --no-default-features --features stub-gen";
 
 fn venv() -> PathBuf {
     root().join("target/py-venv")
@@ -99,35 +101,36 @@ fn python_libdir() -> Result<String, String> {
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
-/// Checks that the committed `.pyi` matches the Rust API; one passed or failed test.
-fn check_stubs() -> Result<Tally, String> {
-    eprintln!("\n==> stub check (bindings/python/python/authflow/_native.pyi)");
+/// The type stubs of the wheel, generated from the annotated Rust API by the `stub_gen` binary.
+pub const STUBS: Generator = Generator {
+    name: "Python type stubs (stub_gen)",
+    outputs: &["bindings/python/python/authflow/_native.pyi"],
+    generate: generate_stubs,
+};
+
+/// Runs `stub_gen`, which writes the `.pyi`; it links libpython, so it runs with the venv's python.
+fn generate_stubs() -> Result<(), String> {
+    ensure_venv()?;
     let libdir = python_libdir()?;
     let ld_path = match std::env::var("LD_LIBRARY_PATH") {
         Ok(old) if !old.is_empty() => format!("{libdir}:{old}"),
         _ => libdir,
     };
-    let status = cargo()
-        .args(["run", "--quiet", "-p", "authflow-python", "--bin", "stub_gen"])
-        .args(["--no-default-features", "--features", "stub-gen", "--", "--check"])
-        .env("LD_LIBRARY_PATH", ld_path)
-        .env("PYO3_PYTHON", venv_python())
-        .status()
-        .map_err(|e| format!("stub check: cannot start cargo: {e}"))?;
-    if status.success() {
-        println!("stub check: 1 passed, 0 failed");
-        Ok(Tally { passed: 1, failed: 0 })
-    } else {
-        println!("stub check failed: the stubs are stale; regenerate them with `{REGENERATE_STUBS}`");
-        Ok(Tally { passed: 0, failed: 1 })
-    }
+    run_plain(
+        STUB_GEN,
+        cargo()
+            .args(["run", "--quiet", "-p", "authflow-python", "--bin", "stub_gen"])
+            .args(["--no-default-features", "--features", "stub-gen"])
+            .env("LD_LIBRARY_PATH", ld_path)
+            .env("PYO3_PYTHON", venv_python()),
+    )
 }
 
 /// Builds the package the way users install it and runs its tests.
 pub fn test() -> Result<Tally, String> {
     let mut tally = Tally::default();
     ensure_venv()?;
-    tally.add(check_stubs()?);
+    tally.add(crate::codegen::check_one(&STUBS));
     let devserver = devserver(false)?;
     ensure_wheel()?;
     tally.add(run_counting(
