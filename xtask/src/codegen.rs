@@ -18,37 +18,19 @@ pub struct Generator {
     pub generate: fn() -> Result<(), String>,
 }
 
-/// Every generator, in the order `codegen` runs them. Add Kotlin/Swift/PHP stubs here.
-pub const GENERATORS: &[&Generator] = &[&crate::python::STUBS, &crate::node::LOADER];
-
-/// `cargo xtask codegen [--check]`.
-pub fn codegen(args: &[String]) -> Result<(), String> {
-    let check = match args {
-        [] => false,
-        [flag] if flag == "--check" => true,
-        _ => return Err(format!("usage: {REGENERATE} [--check]")),
-    };
-    if !check {
-        for generator in GENERATORS {
-            eprintln!("\n==> codegen: {}", generator.name);
-            (generator.generate)()?;
-            for file in generator.outputs {
-                println!("wrote {file}");
-            }
-        }
-        return Ok(());
-    }
-    let mut total = Tally::default();
-    for generator in GENERATORS {
-        total.add(check_one(generator));
-    }
-    println!("\ncodegen check: {} passed, {} failed", total.passed, total.failed);
-    if total.failed == 0 {
-        Ok(())
-    } else {
-        Err(format!("codegen check failed (see FAILED above): fix the generator, or run `{REGENERATE}` and commit"))
-    }
-}
+/// The error names of every language (`docs/errors.md`), written from the core's error table by its test.
+pub const ERROR_DOCS: Generator = Generator {
+    name: "docs/errors.md (the core's error table)",
+    outputs: &["docs/errors.md"],
+    generate: || {
+        crate::run::run_plain(
+            "UPDATE_DOCS=1 cargo test -p authflow-core --test error_docs",
+            crate::run::cargo()
+                .args(["test", "--quiet", "-p", "authflow-core", "--test", "error_docs"])
+                .env("UPDATE_DOCS", "1"),
+        )
+    },
+};
 
 /// Runs one generator against a copy of its files; one passed or failed test. The tree is left as it was.
 pub fn check_one(generator: &Generator) -> Tally {

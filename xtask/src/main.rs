@@ -5,6 +5,7 @@ mod node;
 mod python;
 mod run;
 mod setup;
+mod steps;
 #[cfg(test)]
 mod tidy;
 
@@ -16,7 +17,7 @@ const USAGE: &str = "usage: cargo xtask <command>
            rustup: rustfmt, clippy); says what it installs and why, skips what is present
   test     every test suite of every language; installs nothing system-wide (run setup first);
            ends with `N passed, N failed` (a skip without an accepted reason counts as failed)
-  codegen  rewrite the generated binding files (.pyi stubs, Node index.d.ts and index.js);
+  codegen  rewrite the generated files (.pyi stubs, Node index.d.ts and index.js, docs/errors.md);
            `codegen --check` compares them byte for byte instead (no git needed)
   bench    benchmarks against the peers named in the issues (optional filter: cpu, ...)
   lint     rustfmt check and clippy with warnings denied
@@ -28,12 +29,12 @@ fn main() -> ExitCode {
     let rest = &args.get(1..).unwrap_or_default().to_vec();
     let result = match args.first().map(String::as_str) {
         Some("setup") => setup::setup(),
-        Some("test") => run::test(),
-        Some("codegen") => codegen::codegen(rest),
-        Some("bench") => run::bench(rest),
-        Some("lint") => run::lint(),
-        Some("ci") => run::lint().and_then(|()| run::test()),
-        Some("demo") => run::demo(rest),
+        Some("test") => steps::test(),
+        Some("codegen") => steps::codegen(rest),
+        Some("bench") => steps::bench(rest),
+        Some("lint") => steps::lint(),
+        Some("ci") => steps::lint().and_then(|()| steps::test()),
+        Some("demo") => steps::demo(rest),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

@@ -1,4 +1,5 @@
-//! The steps behind each xtask command: run tools, stream their output, count test results.
+//! Running tools for the xtask steps: the workspace's paths, commands whose output is streamed,
+//! and the test counts read from that output.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -291,48 +292,6 @@ pub fn npm_ci(dir: &Path) -> Result<(), String> {
         }
         installed
     })
-}
-
-/// Every test of every language. Ends with one `N passed, N failed` line.
-pub fn test() -> Result<(), String> {
-    let oidc = root().join("tests/oidc-provider");
-    npm_ci(&oidc)?;
-    let mut total = Tally::default();
-    total.add(run_counting("cargo test (workspace)", cargo().args(["test", "--workspace", "--no-fail-fast"]))?);
-    total.add(run_counting(
-        "node --test (oidc-provider smoke)",
-        Command::new("node").args(["--test", "smoke.mjs"]).current_dir(&oidc),
-    )?);
-    total.add(crate::python::test()?);
-    total.add(crate::node::test()?);
-    let (report, failed) = total.report();
-    println!("{report}");
-    if failed == 0 && total.passed > 0 {
-        Ok(())
-    } else {
-        Err("tests failed".to_owned())
-    }
-}
-
-/// The benchmarks, side by side with the peers.
-pub fn bench(args: &[String]) -> Result<(), String> {
-    run_plain(
-        "authflow-bench",
-        cargo().args(["run", "--release", "--quiet", "-p", "authflow-bench", "--"]).args(args),
-    )?;
-    crate::python::bench(args)?;
-    crate::node::bench(args)
-}
-
-/// rustfmt and clippy.
-pub fn lint() -> Result<(), String> {
-    run_plain("cargo fmt --check", cargo().args(["fmt", "--all", "--", "--check"]))?;
-    run_plain("cargo clippy", cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))
-}
-
-/// `authflow demo` against the embedded devserver.
-pub fn demo(args: &[String]) -> Result<(), String> {
-    run_plain("authflow demo", cargo().args(["run", "--quiet", "-p", "authflow-cli", "--", "demo"]).args(args))
 }
 
 #[cfg(test)]
