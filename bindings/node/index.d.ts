@@ -29,26 +29,19 @@ export declare class ApiResponse {
 
 /** A client with batteries: exchange, refresh (single-flight), API calls with auto-refresh, revoke, login. */
 export declare class Client {
-  /** `new Client(config, {store: 'memory' | path})`. */
-  constructor(config: ClientConfig, options?: ClientOptions | undefined | null)
+  /**
+   * `new Client(config, {store})`: `store` is `'memory'` (the default), the path of a token
+   * file, or a `MemoryStore`/`FileStore`.
+   */
+  constructor(config: ClientConfig, options?: { store?: 'memory' | string | MemoryStore | FileStore })
+  /** The configuration. */
+  get config(): ClientConfig
   /** Starts a login; send the user to `flow.authorizationUrl`, then call `finish(flow, url)`. */
   start(): Flow
   /** Checks the redirect back (a URL or `req.url`), exchanges the code once and stores the tokens. */
   finish(flow: Flow, url: string): Promise<Tokens>
   /** Exchanges the code of a flow whose callback was checked (`Exchanging`) and stores the tokens. */
   exchange(flow: Flow): Promise<Tokens>
-  /** Refreshes now. Calls made before the Promise of a refresh of this client settles share that one request. */
-  refresh(): Promise<Tokens>
-  /** Tokens fit for use: the stored ones, refreshed first when due. */
-  validTokens(): Promise<Tokens>
-  /** GETs an API path (against the provider's API base) or URL with the access token; refreshes when due, retries once on 401. */
-  get(pathOrUrl: string): Promise<ApiResponse>
-  /** Sends an API request with the access token (as `get`, for any request). */
-  send(request: JsRequestInit): Promise<ApiResponse>
-  /** Revokes a token at the provider (RFC 7009); revoking the refresh token also clears the store. */
-  revoke(kind?: 'access_token' | 'refresh_token'): Promise<void>
-  /** Forgets the stored tokens without telling the provider. */
-  signOut(): Promise<void>
   /**
    * The loopback login for CLIs: listens on the redirect URI (port 0 picks one), announces the
    * authorization URL, waits for the browser, exchanges the code and stores the tokens.
@@ -56,6 +49,18 @@ export declare class Client {
   login(options?: LoginOptions | undefined | null): Promise<Tokens>
   /** The stored tokens as they are (no refresh), or `null`. Reads the store synchronously. */
   get tokens(): Tokens | null
+  /** Refreshes now. Calls made before a refresh of this client completes share its one request. */
+  refresh(): Promise<Tokens>
+  /** Tokens fit for use: the stored ones, refreshed first when due. */
+  validTokens(): Promise<Tokens>
+  /** GETs an API path (against the provider's API base) or URL with the access token; refreshes when due, retries once on 401. */
+  get(pathOrUrl: string): Promise<ApiResponse>
+  /** Sends an API request with the access token (as `get`, for any request). */
+  send(request: ApiRequest): Promise<ApiResponse>
+  /** Revokes the refresh token (the default; also clears the store) or the access token at the provider (RFC 7009). */
+  revoke(kind?: 'access_token' | 'refresh_token'): Promise<void>
+  /** Forgets the stored tokens without telling the provider. */
+  signOut(): Promise<void>
 }
 
 /** A client registration at a provider: the provider, client id, redirect URI, secret, scopes. */
@@ -67,27 +72,56 @@ export declare class ClientConfig {
    * `params` adds authorization request parameters, in order.
    */
   constructor(options: { provider: Provider, clientId: string, redirectUri: string, clientSecret?: string, scopes?: string[] | string, params?: Record<string, string>, nonce?: boolean })
+  /**
+   * A configuration from a spec as data, keys as in the conformance vectors:
+   * `{client_id, redirect_uri, client_secret?, scopes?, nonce?, extra_params?: [[name, value], ...]}`.
+   */
+  static fromSpec(provider: Provider, spec: Record<string, unknown>): ClientConfig
   /** The client id. */
   get clientId(): string
   /** The redirect URI. */
   get redirectUri(): string
   /** The scopes. */
   get scopes(): Array<string>
+  /** Whether a client secret is configured (the secret itself is never shown). */
+  get hasSecret(): boolean
   /** A copy of the provider. */
   get provider(): Provider
 }
 
-/** One authorization-code login: `AwaitingCallback -> Exchanging -> Authorized <-> Refreshing`. */
+/** Tokens in a JSON file: mode 0600, replaced atomically, locked across processes for refreshes. */
+export declare class FileStore {
+  /** A store in the file at `path` (created on the first save). */
+  constructor(path: string)
+  /** The token file. */
+  get path(): string
+  /** The stored tokens, or `null`; `ERR_STORAGE` if the file cannot be read. */
+  load(): Tokens | null
+  /** Replaces the stored tokens (written to a temporary file, then renamed over the old one). */
+  save(tokens: Tokens): void
+  /** Forgets the stored tokens (removes the file). */
+  clear(): void
+}
+
+/**
+ * One authorization-code login: `AwaitingCallback -> Exchanging -> Authorized <-> Refreshing`.
+ *
+ * While a request for the flow is in flight (`busy`), every other call on it is `ERR_INVALID_STATE`.
+ */
 export declare class Flow {
   /** Starts a login: fresh state, PKCE verifier (and nonce with `openid`). Send the user to `authorizationUrl`. */
   static start(config: ClientConfig, options?: StartOptions | undefined | null): Flow
   /** Resumes a flow saved with `toJSON()` (an object or its JSON text) under the same configuration. */
   static fromJSON(config: ClientConfig, json: string | Record<string, unknown>): Flow
+  /** A flow that already holds tokens (state `Authorized`), to refresh them or call an API. */
+  static fromTokens(config: ClientConfig, tokens: Tokens): Flow
   /**
    * The state as a plain object (`JSON.stringify(flow)` works). It holds secrets: keep it
    * server-side, or in a cookie that is signed (and, for tokens, encrypted).
    */
   toJSON(): Record<string, unknown>
+  /** The configuration. */
+  get config(): ClientConfig
   /** The state's name: `AwaitingCallback`, `Exchanging`, `Authorized` or `Refreshing`. */
   get state(): 'AwaitingCallback' | 'Exchanging' | 'Authorized' | 'Refreshing'
   /**
@@ -95,11 +129,11 @@ export declare class Flow {
    * for finding this pending flow when the browser comes back), else `null`.
    */
   get stateParam(): string | null
-  /** True while a `Client` request for this flow is in flight. */
+  /** True while a request for this flow is in flight. */
   get busy(): boolean
   /** The URL to send the user's browser to (only while awaiting the callback). */
   get authorizationUrl(): string
-  /** Checks the redirect back: a full URL or Node's `req.url` path. Next: `exchangeRequest()`. */
+  /** Checks the redirect back: a full URL or Node's `req.url` path. Next: `exchangeRequest()` or `exchange()`. */
   callback(url: string): void
   /** The code exchange request, handed out once. Send it without following redirects. */
   exchangeRequest(): HttpRequest
@@ -113,16 +147,36 @@ export declare class Flow {
   requestFailed(): void
   /** Adds the access token to an API request (Bearer header, or `?access_token=` for Phorge). */
   authorize(request: ApiRequest): HttpRequest
-  /** An RFC 7009 revocation request for the access or refresh token. */
-  revocationRequest(kind: 'access_token' | 'refresh_token'): HttpRequest
+  /** An RFC 7009 revocation request for the refresh token (the default) or the access token. */
+  revocationRequest(kind?: 'access_token' | 'refresh_token'): HttpRequest
   /** The tokens, when authorized (or refreshing); `null` before. */
   get tokens(): Tokens | null
   /** Deviations tolerated in the last token response (`{warning: 'token_type_case', got: 'bearer'}`, ...). */
   get warnings(): Array<{ warning: string, [key: string]: unknown }>
-  /** True when the access token expires at or before `now + skew`. */
-  expiresWithin(now: number, skew?: number | undefined | null): boolean
+  /** True when the access token expires at or before `now + skew` (`now` defaults to the clock). */
+  expiresWithin(now?: number | undefined | null, skew?: number | undefined | null): boolean
   /** True when the access token should be refreshed before use at `now` (a tenth of its lifetime early, 5..60 s). */
   refreshDue(now?: number | undefined | null): boolean
+  /** Exchanges the code (after `callback()`) through the Rust transport. */
+  exchange(): Promise<Tokens>
+  /** Refreshes now through the Rust transport; the flow holds the new tokens after. */
+  refresh(): Promise<Tokens>
+  /** Sends an API request with the access token (refreshed first when due, and once on a 401). */
+  send(request: ApiRequest): Promise<ApiResponse>
+  /** GETs an API path (against the provider's API base) or a URL, as `send()`. */
+  get(pathOrUrl: string): Promise<ApiResponse>
+}
+
+/** Tokens in memory, lost with the process; `new MemoryStore(tokens?)`. */
+export declare class MemoryStore {
+  /** An empty store, or one holding `tokens`. */
+  constructor(tokens?: Tokens | undefined | null)
+  /** The stored tokens, or `null`. */
+  load(): Tokens | null
+  /** Replaces the stored tokens. */
+  save(tokens: Tokens): void
+  /** Forgets the stored tokens. */
+  clear(): void
 }
 
 /** An authorization server: endpoints and quirks. Presets for sipgate, Speakap and Phorge. */
@@ -135,11 +189,19 @@ export declare class Provider {
   static phorge(baseUrl: string): Provider
   /** A plain RFC 6749 provider (client_secret_basic, Bearer, PKCE S256). */
   static generic(authorizationEndpoint: string, tokenEndpoint: string): Provider
-  /** The OpenID discovery request for `issuer` (sans-IO: send it, then `Provider.fromDiscovery`). */
-  static discoveryRequest(issuer: string): HttpRequest
+  /**
+   * A provider from a spec as data, keys as in the conformance vectors:
+   * `{preset: 'sipgate', login_base: ..., require_iss: true}`.
+   */
+  static fromSpec(spec: Record<string, unknown>): Provider
+  /**
+   * The discovery request for `issuer` (sans-IO: send it, then `Provider.fromDiscovery`);
+   * `kind` is `'openid'` (`/.well-known/openid-configuration`, the default) or `'oauth'` (RFC 8414).
+   */
+  static discoveryRequest(issuer: string, kind?: 'openid' | 'oauth'): HttpRequest
   /** A provider from the answer to the discovery request; the document must name `issuer` exactly. */
   static fromDiscovery(issuer: string, response: HttpResponse): Provider
-  /** Fetches `{issuer}/.well-known/openid-configuration` off the main thread and builds the provider. */
+  /** Fetches the issuer's metadata (OpenID Connect, then RFC 8414 when that is 404) and builds the provider. */
   static discover(issuer: string): Promise<Provider>
   /** A short name: `sipgate`, `speakap`, `phorge`, `generic`. */
   get name(): string
@@ -149,7 +211,7 @@ export declare class Provider {
   get tokenEndpoint(): string
   /** The userinfo endpoint, if known. */
   get userinfoEndpoint(): string | null
-  /** The API base for relative paths in `Client.get()`. */
+  /** The API base for relative paths in `get()`. */
   get apiBase(): string | null
   /** The RFC 7009 revocation endpoint, if any. */
   get revocationEndpoint(): string | null
@@ -181,9 +243,9 @@ export declare class Provider {
   set apiAccept(accept: string | undefined | null)
 }
 
-/** A request handed to `authorize()` or `Client.send()`. */
+/** A request handed to `authorize()` or `send()`. */
 export interface ApiRequest {
-  /** `GET` (default) or `POST`. */
+  /** `GET` (default) or `POST`, in any case. */
   method?: 'GET' | 'POST'
   /** The absolute URL. */
   url: string
@@ -191,12 +253,6 @@ export interface ApiRequest {
   headers?: Array<[string, string]> | Record<string, string | string[]> | Iterable<[string, string]>
   /** The body. */
   body?: string | Buffer
-}
-
-/** Options of `new Client()`. */
-export interface ClientOptions {
-  /** `'memory'` (the default) or the path of a token file (mode 0600, atomic writes, shared safely between processes). */
-  store?: string
 }
 
 /** A request to send, as `fetch(request.url, request)` takes it: redirects are never followed. */
@@ -215,7 +271,7 @@ export interface HttpRequest {
 
 /** A response received, handed back to the flow. */
 export interface HttpResponse {
-  /** The status code. */
+  /** The status code (100..=599). */
   status: number
   /** `[name, value]` pairs, a plain object (node:http `res.headers`), or a fetch `Headers`. */
   headers?: Array<[string, string]> | Record<string, string | string[]> | Iterable<[string, string]>
@@ -227,25 +283,25 @@ export interface HttpResponse {
 export interface LoginOptions {
   /** Open the authorization URL in the default browser. Default false. */
   openBrowser?: boolean
-  /** Seconds to wait for the browser to come back. Default 300. */
+  /** Seconds to wait for the browser to come back: more than 0, at most a week. Default 300. */
   timeout?: number
   /** Told the authorization URL; without it the URL is printed to stderr. */
   onUrl?: (url: string) => void
 }
 
-/** Options of `Provider.sipgate()`; without `loginBase` the real login.sipgate.com is used. */
+/** Options of `Provider.sipgate()`: the real login.sipgate.com and api.sipgate.com unless pointed elsewhere. */
 export interface SipgateOptions {
   /** `third-party` (default) or `sipgate-apps`. */
   realm?: string
-  /** Another login server (the devserver); needs `apiBase` too. */
+  /** Another login server (the devserver); the API stays api.sipgate.com unless `apiBase` is set. */
   loginBase?: string
-  /** The API base, e.g. `https://api.sipgate.com/v2`. */
+  /** Another API base. */
   apiBase?: string
 }
 
 /**
- * Options of `Provider.speakap()`: a `network`, or the `networkAuthUrl` the app's URL received,
- * or every endpoint (`authUrl`, `tokenUrl`, `apiBase`).
+ * Options of `Provider.speakap()`: exactly one of a `network`, the `networkAuthUrl` the app's
+ * URL received, or every endpoint (`authUrl`, `tokenUrl`, `apiBase`).
  */
 export interface SpeakapOptions {
   /** The network's subdomain. */
@@ -268,7 +324,7 @@ export interface StartOptions {
   seed?: number
 }
 
-/** The tokens a flow or client holds. */
+/** The tokens a flow, client or store holds (Unix seconds for the times). */
 export interface Tokens {
   /** The access token. */
   accessToken: string

@@ -838,5 +838,7 @@ module.exports = nativeBinding
 module.exports.ApiResponse = nativeBinding.ApiResponse
 module.exports.Client = nativeBinding.Client
 module.exports.ClientConfig = nativeBinding.ClientConfig
+module.exports.FileStore = nativeBinding.FileStore
 module.exports.Flow = nativeBinding.Flow
+module.exports.MemoryStore = nativeBinding.MemoryStore
 module.exports.Provider = nativeBinding.Provider

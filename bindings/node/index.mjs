@@ -4,5 +4,5 @@ import { createRequire } from 'node:module'
 const require = createRequire(import.meta.url)
 const native = require('./index.js')
 
-export const { ApiResponse, Client, ClientConfig, Flow, Provider } = native
+export const { ApiResponse, Client, ClientConfig, FileStore, Flow, MemoryStore, Provider } = native
 export default native

@@ -1,15 +1,16 @@
-//! Plain JS values for the core's HTTP requests and responses, token sets, warnings and time.
+//! JS values for HTTP requests and responses, token sets and warnings, converted to and from
+//! authflow-bind's checked values.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
-use authflow::{HttpRequest, HttpResponse, Method, TokenSet, Warning};
+use authflow::{AccessToken, HttpRequest, HttpResponse, IdToken, RefreshToken, TokenSet, Warning};
+use authflow_bind::values::{self, whole_seconds};
 use napi::bindgen_prelude::{Buffer, Either, FromNapiValue, Function, JsObjectValue, Object, Unknown};
 use napi::{Env, JsValue, ValueType};
 
-use crate::error;
+use crate::error::{self, OrThrow};
+use crate::v8_objects::{self, BodyIn};
 
 /// A request to send, as `fetch(request.url, request)` takes it: redirects are never followed.
-// Built by hand in `fast::Request`; this declaration gives index.d.ts its type.
+// Made in `v8_objects::Request`; this declaration gives index.d.ts its type.
 #[allow(dead_code)]
 #[napi(object, js_name = "HttpRequest")]
 pub struct JsHttpRequest {
@@ -27,10 +28,10 @@ pub struct JsHttpRequest {
     pub redirect: Option<String>,
 }
 
-/// A request handed to `authorize()` or `Client.send()`.
+/// A request handed to `authorize()` or `send()`.
 #[napi(object, js_name = "ApiRequest")]
 pub struct JsRequestInit {
-    /// `GET` (default) or `POST`.
+    /// `GET` (default) or `POST`, in any case.
     #[napi(ts_type = "'GET' | 'POST'")]
     pub method: Option<String>,
     /// The absolute URL.
@@ -45,18 +46,19 @@ pub struct JsRequestInit {
 /// A response received, handed back to the flow.
 #[napi(object, js_name = "HttpResponse", object_to_js = false)]
 pub struct JsHttpResponse {
-    /// The status code.
-    pub status: u32,
+    /// The status code (100..=599).
+    pub status: i64,
     /// `[name, value]` pairs, a plain object (node:http `res.headers`), or a fetch `Headers`.
     #[napi(ts_type = "Array<[string, string]> | Record<string, string | string[]> | Iterable<[string, string]>")]
     pub headers: Option<Unknown<'static>>,
     /// The body as text or bytes.
     #[napi(ts_type = "string | Buffer")]
-    pub body: Option<crate::fast::BodyIn>,
+    pub body: Option<BodyIn>,
 }
 
-/// The tokens a flow or client holds.
-#[napi(object)]
+/// The tokens a flow, client or store holds (Unix seconds for the times).
+// Made in `v8_objects::TokensOut`; read back by `tokens_in`.
+#[napi(object, object_to_js = false)]
 pub struct Tokens {
     /// The access token.
     pub access_token: String,
@@ -77,51 +79,53 @@ pub struct Tokens {
     pub extra: serde_json::Value,
 }
 
-pub fn tokens(t: &TokenSet) -> Tokens {
-    Tokens {
-        access_token: t.access_token.expose().to_owned(),
-        token_type: t.token_type.clone(),
-        refresh_token: t.refresh_token.as_ref().map(|r| r.expose().to_owned()),
-        expires_at: t.expires_at.map(|s| s as f64),
-        issued_at: t.issued_at as f64,
-        scope: t.scope.clone(),
-        id_token: t.id_token.as_ref().map(|i| i.expose().to_owned()),
-        extra: serde_json::Value::Object(t.extra.clone()),
-    }
+/// A token set from its JS object.
+pub fn tokens_in(env: &Env, t: Tokens) -> napi::Result<TokenSet> {
+    let extra = match t.extra {
+        serde_json::Value::Null => serde_json::Map::new(),
+        serde_json::Value::Object(map) => map,
+        _ => return Err(error::config(env, "tokens.extra must be an object")),
+    };
+    let expires_at = t.expires_at.map(|e| whole_seconds("expiresAt", e)).transpose().or_throw(env)?;
+    Ok(TokenSet {
+        access_token: AccessToken::new(t.access_token),
+        token_type: t.token_type,
+        refresh_token: t.refresh_token.map(RefreshToken::new),
+        expires_at,
+        issued_at: whole_seconds("issuedAt", t.issued_at).or_throw(env)?,
+        scope: t.scope,
+        id_token: t.id_token.map(IdToken::new),
+        extra,
+    })
 }
 
+/// A token set's JS object.
+pub fn tokens(t: TokenSet) -> v8_objects::TokensOut {
+    v8_objects::TokensOut(Some(t))
+}
+
+/// Warnings as `{warning: 'token_type_case', ...}` objects.
 pub fn warnings(w: &[Warning]) -> Vec<serde_json::Value> {
     w.iter().map(|w| serde_json::to_value(w).unwrap_or_default()).collect()
 }
 
-/// The JS value of a request (built by hand in [`crate::fast`], shaped as [`JsHttpRequest`]).
-pub fn request_out(r: HttpRequest) -> crate::fast::Request {
-    crate::fast::Request(r)
+/// A request's JS object (made in [`v8_objects`], shaped as [`JsHttpRequest`]).
+pub fn request_out(r: HttpRequest) -> v8_objects::Request {
+    v8_objects::Request(r)
 }
 
 pub fn request_in(env: &Env, r: JsRequestInit) -> napi::Result<HttpRequest> {
-    let method = match r.method.as_deref().unwrap_or("GET") {
-        m if m.eq_ignore_ascii_case("GET") => Method::Get,
-        m if m.eq_ignore_ascii_case("POST") => Method::Post,
-        other => return Err(error::config(env, format!("request method {other:?} is not GET or POST"))),
-    };
-    Ok(HttpRequest { method, url: r.url, headers: headers(env, r.headers)?, body: body(r.body) })
-}
-
-pub fn response_in(env: &Env, r: JsHttpResponse) -> napi::Result<HttpResponse> {
-    let status = u16::try_from(r.status)
-        .ok()
-        .filter(|s| (100..=999).contains(s))
-        .ok_or_else(|| error::config(env, format!("response status {} is not an http status", r.status)))?;
-    Ok(HttpResponse { status, headers: headers(env, r.headers)?, body: r.body.map(|b| b.0).unwrap_or_default() })
-}
-
-fn body(b: Option<Either<String, Buffer>>) -> Vec<u8> {
-    match b {
+    let body = match r.body {
         None => Vec::new(),
         Some(Either::A(s)) => s.into_bytes(),
         Some(Either::B(b)) => b.to_vec(),
-    }
+    };
+    values::http_request(r.method.as_deref(), r.url, headers(env, r.headers)?, body).or_throw(env)
+}
+
+pub fn response_in(env: &Env, r: JsHttpResponse) -> napi::Result<HttpResponse> {
+    let body = r.body.map(|b| b.0).unwrap_or_default();
+    values::http_response(r.status, headers(env, r.headers)?, body).or_throw(env)
 }
 
 /// Reads headers from pairs, a plain object (values may be arrays, as in node:http), or an iterable (`Headers`, `Map`).
@@ -158,7 +162,7 @@ pub fn headers(env: &Env, value: Option<Unknown>) -> napi::Result<Vec<(String, S
 }
 
 fn pairs(env: &Env, value: Unknown) -> napi::Result<Vec<(String, String)>> {
-    crate::fast::pairs(env.raw(), value.raw())?
+    v8_objects::pairs(env, value)?
         .ok_or_else(|| error::config(env, "each header must be a [name, value] pair of strings"))
 }
 
@@ -169,13 +173,4 @@ fn scalar(v: Unknown) -> napi::Result<Option<String>> {
         }
         _ => None,
     })
-}
-
-/// `now` as given (Unix seconds), or the system clock.
-pub fn now(env: &Env, now: Option<f64>) -> napi::Result<u64> {
-    match now {
-        None => Ok(SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)),
-        Some(n) if (0.0..=9.0e15).contains(&n) => Ok(n as u64),
-        Some(n) => Err(error::config(env, format!("now must be unix seconds (a non-negative number), got {n}"))),
-    }
 }

@@ -1,19 +1,18 @@
-//! `Flow`: the sans-IO state machine for users who bring their own HTTP client (fetch, undici).
-//!
-//! The core flow sits behind an `Arc<Mutex<..>>` so that `Client.exchange()` can run it
-//! on a libuv thread; the lock is never held across I/O. While a client request for this
-//! flow is in flight, the flow is busy and every other call on it is `ERR_INVALID_STATE`.
+//! `Flow`: one login as authflow-bind's [`FlowHandle`], sans-IO (bring your own HTTP client) or
+//! through the Rust transport (`exchange`, `refresh`, `send`, `get` return Promises).
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 
-use authflow::{Entropy, SeededEntropy, TokenKind};
+use authflow::{HttpResponse, TokenSet};
+use authflow_bind::{FlowHandle, Randomness};
 use napi::Env;
 
-use crate::convert::{self, JsHttpResponse, JsRequestInit};
-use crate::error::{self, OrThrow};
-use crate::fast::{Request, TokensOut};
+use crate::client::ApiResponse;
+use crate::convert::{self, JsHttpResponse, JsRequestInit, Tokens};
+use crate::error::OrThrow;
+use crate::promise::{self, Promised};
 use crate::provider::ClientConfig;
+use crate::v8_objects::{Request, TokensOut};
 
 /// Options of `Flow.start()`.
 #[napi(object)]
@@ -24,54 +23,12 @@ pub struct StartOptions {
     pub seed: Option<f64>,
 }
 
-/// The shared state of one flow.
-#[derive(Clone)]
-pub(crate) struct Shared {
-    pub flow: Arc<Mutex<authflow::Flow>>,
-    pub busy: Arc<AtomicBool>,
-}
-
-impl Shared {
-    pub fn new(flow: authflow::Flow) -> Shared {
-        Shared { flow: Arc::new(Mutex::new(flow)), busy: Arc::new(AtomicBool::new(false)) }
-    }
-
-    pub fn lock(&self) -> MutexGuard<'_, authflow::Flow> {
-        self.flow.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Marks the flow busy for a request in flight; fails if it already is.
-    pub fn claim(&self, operation: &'static str) -> Result<(), authflow::Error> {
-        if self.busy.swap(true, Ordering::AcqRel) {
-            return Err(authflow::Error::InvalidState { state: self.lock().state_name(), operation });
-        }
-        Ok(())
-    }
-
-    pub fn release(&self) {
-        self.busy.store(false, Ordering::Release);
-    }
-}
-
 /// One authorization-code login: `AwaitingCallback -> Exchanging -> Authorized <-> Refreshing`.
+///
+/// While a request for the flow is in flight (`busy`), every other call on it is `ERR_INVALID_STATE`.
 #[napi]
 pub struct Flow {
-    pub(crate) shared: Shared,
-}
-
-impl Flow {
-    fn with<T>(
-        &self,
-        env: &Env,
-        operation: &'static str,
-        f: impl FnOnce(&mut authflow::Flow) -> Result<T, authflow::Error>,
-    ) -> napi::Result<T> {
-        if self.shared.busy.load(Ordering::Acquire) {
-            let state = self.shared.lock().state_name();
-            return Err(error::to_js(env, &authflow::Error::InvalidState { state, operation }));
-        }
-        f(&mut self.shared.lock()).or_throw(env)
-    }
+    pub(crate) handle: Arc<FlowHandle>,
 }
 
 #[napi]
@@ -80,16 +37,8 @@ impl Flow {
     #[napi(factory)]
     pub fn start(env: Env, config: &ClientConfig, options: Option<StartOptions>) -> napi::Result<Flow> {
         let (now, seed) = options.map(|o| (o.now, o.seed)).unwrap_or_default();
-        let now = convert::now(&env, now)?;
-        let config = Arc::clone(&config.inner);
-        let flow = match seed {
-            Some(seed) if seed.is_finite() && seed >= 0.0 => {
-                authflow::Flow::start_with(config, now, &mut SeededEntropy::new(seed as u64))
-            }
-            Some(_) => return Err(error::config(&env, "seed must be a non-negative integer")),
-            None => authflow::Flow::start_with(config, now, &mut PooledEntropy),
-        };
-        Ok(Flow { shared: Shared::new(flow.or_throw(&env)?) })
+        let randomness = seed.map_or(Randomness::ThreadPool, Randomness::Seeded);
+        Ok(Flow { handle: FlowHandle::start(Arc::clone(&config.inner), now, randomness).or_throw(&env)? })
     }
 
     /// Resumes a flow saved with `toJSON()` (an object or its JSON text) under the same configuration.
@@ -103,163 +52,159 @@ impl Flow {
             serde_json::Value::String(text) => text,
             value => value.to_string(),
         };
-        let flow = authflow::Flow::from_json(Arc::clone(&config.inner), &text).or_throw(&env)?;
-        Ok(Flow { shared: Shared::new(flow) })
+        Ok(Flow { handle: FlowHandle::from_json(Arc::clone(&config.inner), &text).or_throw(&env)? })
+    }
+
+    /// A flow that already holds tokens (state `Authorized`), to refresh them or call an API.
+    #[napi(factory)]
+    pub fn from_tokens(env: Env, config: &ClientConfig, tokens: Tokens) -> napi::Result<Flow> {
+        let tokens = convert::tokens_in(&env, tokens)?;
+        Ok(Flow { handle: FlowHandle::from_tokens(Arc::clone(&config.inner), tokens) })
     }
 
     /// The state as a plain object (`JSON.stringify(flow)` works). It holds secrets: keep it
     /// server-side, or in a cookie that is signed (and, for tokens, encrypted).
     #[napi(js_name = "toJSON", ts_return_type = "Record<string, unknown>")]
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.shared.lock().to_json()).unwrap_or_default()
+        serde_json::from_str(&self.handle.to_json()).unwrap_or_default()
+    }
+
+    /// The configuration.
+    #[napi(getter)]
+    pub fn config(&self) -> ClientConfig {
+        ClientConfig { inner: self.handle.config() }
     }
 
     /// The state's name: `AwaitingCallback`, `Exchanging`, `Authorized` or `Refreshing`.
     #[napi(getter, ts_return_type = "'AwaitingCallback' | 'Exchanging' | 'Authorized' | 'Refreshing'")]
     pub fn state(&self) -> &'static str {
-        self.shared.lock().state_name().as_str()
+        self.handle.state_name().as_str()
     }
 
     /// The `state` parameter sent in the authorization URL while awaiting the callback (a key
     /// for finding this pending flow when the browser comes back), else `null`.
     #[napi(getter)]
     pub fn state_param(&self) -> Option<String> {
-        match self.shared.lock().state() {
-            authflow::State::AwaitingCallback { csrf, .. } => Some(csrf.expose().to_owned()),
-            _ => None,
-        }
+        self.handle.state_param()
     }
 
-    /// True while a `Client` request for this flow is in flight.
+    /// True while a request for this flow is in flight.
     #[napi(getter)]
     pub fn busy(&self) -> bool {
-        self.shared.busy.load(Ordering::Acquire)
+        self.handle.busy()
     }
 
     /// The URL to send the user's browser to (only while awaiting the callback).
     #[napi(getter)]
     pub fn authorization_url(&self, env: Env) -> napi::Result<String> {
-        self.with(&env, "build the authorization url", |f| f.authorization_url())
+        self.handle.authorization_url().or_throw(&env)
     }
 
-    /// Checks the redirect back: a full URL or Node's `req.url` path. Next: `exchangeRequest()`.
+    /// Checks the redirect back: a full URL or Node's `req.url` path. Next: `exchangeRequest()` or `exchange()`.
     #[napi]
     pub fn callback(&self, env: Env, url: String) -> napi::Result<()> {
-        self.with(&env, "accept a callback", |f| f.callback(&url))
+        self.handle.callback(&url).or_throw(&env)
     }
 
     /// The code exchange request, handed out once. Send it without following redirects.
     #[napi(ts_return_type = "HttpRequest")]
     pub fn exchange_request(&self, env: Env) -> napi::Result<Request> {
-        self.with(&env, "build a code exchange request", |f| f.exchange_request()).map(convert::request_out)
+        self.handle.exchange_request().map(convert::request_out).or_throw(&env)
     }
 
     /// The token endpoint's answer to the exchange, received at `now` (Unix seconds, default the clock).
     #[napi]
     pub fn exchange_response(&self, env: Env, response: JsHttpResponse, now: Option<f64>) -> napi::Result<()> {
         let response = convert::response_in(&env, response)?;
-        let now = convert::now(&env, now)?;
-        self.with(&env, "accept an exchange response", |f| f.exchange_response(&response, now))
+        self.handle.exchange_response(&response, now).or_throw(&env)
     }
 
     /// The refresh request. Next: `refreshResponse()` or `requestFailed()`.
     #[napi(ts_return_type = "HttpRequest")]
     pub fn refresh_request(&self, env: Env) -> napi::Result<Request> {
-        self.with(&env, "build a refresh request", |f| f.refresh_request()).map(convert::request_out)
+        self.handle.refresh_request().map(convert::request_out).or_throw(&env)
     }
 
     /// The token endpoint's answer to the refresh. On error the old tokens stay.
     #[napi]
     pub fn refresh_response(&self, env: Env, response: JsHttpResponse, now: Option<f64>) -> napi::Result<()> {
         let response = convert::response_in(&env, response)?;
-        let now = convert::now(&env, now)?;
-        self.with(&env, "accept a refresh response", |f| f.refresh_response(&response, now))
+        self.handle.refresh_response(&response, now).or_throw(&env)
     }
 
     /// The last request got no answer: a refresh falls back to the old tokens; a code stays spent.
     #[napi]
     pub fn request_failed(&self, env: Env) -> napi::Result<()> {
-        self.with(&env, "report a failed request", |f| f.request_failed())
+        self.handle.request_failed().or_throw(&env)
     }
 
     /// Adds the access token to an API request (Bearer header, or `?access_token=` for Phorge).
     #[napi(ts_return_type = "HttpRequest")]
     pub fn authorize(&self, env: Env, request: JsRequestInit) -> napi::Result<Request> {
         let request = convert::request_in(&env, request)?;
-        self.with(&env, "authorize a request", |f| f.authorize(request)).map(convert::request_out)
+        self.handle.authorize(request).map(convert::request_out).or_throw(&env)
     }
 
-    /// An RFC 7009 revocation request for the access or refresh token.
-    #[napi(ts_args_type = "kind: 'access_token' | 'refresh_token'", ts_return_type = "HttpRequest")]
-    pub fn revocation_request(&self, env: Env, kind: String) -> napi::Result<Request> {
-        let kind = token_kind(&env, &kind)?;
-        self.with(&env, "revoke a token", |f| f.revocation_request(kind)).map(convert::request_out)
+    /// An RFC 7009 revocation request for the refresh token (the default) or the access token.
+    #[napi(ts_args_type = "kind?: 'access_token' | 'refresh_token'", ts_return_type = "HttpRequest")]
+    pub fn revocation_request(&self, env: Env, kind: Option<String>) -> napi::Result<Request> {
+        self.handle.revocation_request(kind.as_deref()).map(convert::request_out).or_throw(&env)
     }
 
     /// The tokens, when authorized (or refreshing); `null` before.
     #[napi(getter, ts_return_type = "Tokens | null")]
     pub fn tokens(&self) -> TokensOut {
-        TokensOut(self.shared.lock().tokens().cloned())
+        TokensOut(self.handle.tokens())
     }
 
     /// Deviations tolerated in the last token response (`{warning: 'token_type_case', got: 'bearer'}`, ...).
     #[napi(getter, ts_return_type = "Array<{ warning: string, [key: string]: unknown }>")]
     pub fn warnings(&self) -> Vec<serde_json::Value> {
-        convert::warnings(self.shared.lock().warnings())
+        convert::warnings(&self.handle.warnings())
     }
 
-    /// True when the access token expires at or before `now + skew`.
+    /// True when the access token expires at or before `now + skew` (`now` defaults to the clock).
     #[napi]
-    pub fn expires_within(&self, env: Env, now: f64, skew: Option<f64>) -> napi::Result<bool> {
-        let now = convert::now(&env, Some(now))?;
-        let skew = convert::now(&env, Some(skew.unwrap_or(0.0)))?;
-        Ok(self.shared.lock().expires_within(now, skew))
+    pub fn expires_within(&self, env: Env, now: Option<f64>, skew: Option<f64>) -> napi::Result<bool> {
+        self.handle.expires_within(now, skew).or_throw(&env)
     }
 
     /// True when the access token should be refreshed before use at `now` (a tenth of its lifetime early, 5..60 s).
     #[napi]
     pub fn refresh_due(&self, env: Env, now: Option<f64>) -> napi::Result<bool> {
-        let now = convert::now(&env, now)?;
-        Ok(self.shared.lock().refresh_due(now))
+        self.handle.refresh_due(now).or_throw(&env)
     }
-}
 
-pub(crate) fn token_kind(env: &Env, kind: &str) -> napi::Result<TokenKind> {
-    match kind {
-        "access_token" => Ok(TokenKind::AccessToken),
-        "refresh_token" => Ok(TokenKind::RefreshToken),
-        other => Err(error::config(env, format!("token kind must be access_token or refresh_token, got {other:?}"))),
+    /// Exchanges the code (after `callback()`) through the Rust transport.
+    #[napi(ts_return_type = "Promise<Tokens>")]
+    pub fn exchange<'env>(&self, env: &'env Env) -> napi::Result<Promised<'env, TokenSet, TokensOut>> {
+        promise::short(env, promise::prepared(env, self.handle.exchange())?, convert::tokens)
     }
-}
 
-/// The OS generator, read 4 KiB at a time: one `getrandom` call per ~80 logins instead of one
-/// per login. Bytes are handed out once and wiped from the pool as they are taken.
-struct PooledEntropy;
+    /// Refreshes now through the Rust transport; the flow holds the new tokens after.
+    #[napi(ts_return_type = "Promise<Tokens>")]
+    pub fn refresh<'env>(&self, env: &'env Env) -> napi::Result<Promised<'env, TokenSet, TokensOut>> {
+        promise::short(env, promise::prepared(env, self.handle.refresh())?, convert::tokens)
+    }
 
-const POOL: usize = 4096;
+    /// Sends an API request with the access token (refreshed first when due, and once on a 401).
+    #[napi(ts_return_type = "Promise<ApiResponse>")]
+    pub fn send<'env>(
+        &self,
+        env: &'env Env,
+        request: JsRequestInit,
+    ) -> napi::Result<Promised<'env, HttpResponse, ApiResponse>> {
+        let request = convert::request_in(env, request)?;
+        promise::short(env, promise::prepared(env, self.handle.send(request))?, ApiResponse::from)
+    }
 
-thread_local! {
-    static ENTROPY_POOL: std::cell::RefCell<(Box<[u8; POOL]>, usize)> =
-        std::cell::RefCell::new((Box::new([0u8; POOL]), POOL));
-}
-
-impl Entropy for PooledEntropy {
-    fn fill(&mut self, buf: &mut [u8]) -> Result<(), authflow::Error> {
-        if buf.len() > POOL {
-            return authflow::OsEntropy.fill(buf);
-        }
-        ENTROPY_POOL.with(|cell| {
-            let mut guard = cell.borrow_mut();
-            let (pool, used) = &mut *guard;
-            if POOL - *used < buf.len() {
-                authflow::OsEntropy.fill(&mut pool[..])?;
-                *used = 0;
-            }
-            let taken = &mut pool[*used..*used + buf.len()];
-            buf.copy_from_slice(taken);
-            taken.fill(0);
-            *used += buf.len();
-            Ok(())
-        })
+    /// GETs an API path (against the provider's API base) or a URL, as `send()`.
+    #[napi(ts_return_type = "Promise<ApiResponse>")]
+    pub fn get<'env>(
+        &self,
+        env: &'env Env,
+        path_or_url: String,
+    ) -> napi::Result<Promised<'env, HttpResponse, ApiResponse>> {
+        promise::short(env, promise::prepared(env, self.handle.get(path_or_url))?, ApiResponse::from)
     }
 }

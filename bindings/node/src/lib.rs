@@ -1,10 +1,11 @@
-//! The `authflow` npm package: a thin napi-rs layer over authflow-core (sans-IO) and authflow (batteries).
+//! The `authflow` npm package: napi-rs conversions over authflow-bind, the layer every binding wraps.
 //!
-//! Every method converts its arguments, calls the Rust API and converts the result;
-//! the OAuth decisions all live in the core. Errors become JS `Error`s with a stable
-//! `code` in one place ([`error`]). Calls that do HTTP return Promises and run on
-//! the addon's I/O thread ([`io`]) or the libuv thread pool ([`client`]), so the event
-//! loop never waits for the network.
+//! Every method converts its JS arguments into authflow-bind's values, calls it, and converts
+//! the result; no OAuth decision is made here. Errors become JS `Error`s in one place
+//! ([`error`]). Calls that do HTTP return Promises ([`promise`]), so the event loop never
+//! waits for the network. The hot path's hand-built V8 values ([`v8_objects`], the one
+//! module with `unsafe`), the spinning I/O thread ([`spin_thread`]) and the event-loop
+//! polling ([`loop_polling`]) are speed-ups only: the API is the same without them.
 
 #[macro_use]
 extern crate napi_derive;
@@ -12,12 +13,15 @@ extern crate napi_derive;
 mod client;
 mod convert;
 mod error;
-mod fast;
 mod flow;
-mod io;
-mod poll;
+mod loop_polling;
+mod promise;
 mod provider;
+mod spin_thread;
+mod store;
+mod v8_objects;
 
 pub use client::{ApiResponse, Client};
 pub use flow::Flow;
 pub use provider::{ClientConfig, Provider};
+pub use store::{FileStore, MemoryStore};

@@ -1,4 +1,4 @@
-//! Busy-polling the event loop for a short while after a job goes to the I/O thread.
+//! Busy-polling the event loop for a short while after a job goes to the spinning I/O thread.
 //!
 //! When the loop has nothing to do, libuv sleeps in `epoll_wait`, and being woken by the
 //! job's completion costs tens of microseconds on some machines (VMs especially), more than
@@ -34,7 +34,7 @@ thread_local! {
     static STATE: RefCell<State> = RefCell::new(State::default());
 }
 
-/// A job went to the I/O thread: keep the loop turning for a while, if jobs have been quick.
+/// A job went to the spinning I/O thread: keep the loop turning for a while, if jobs have been quick.
 /// Returns when it started, for [`end`].
 pub fn begin(env: &Env) -> Instant {
     let now = Instant::now();

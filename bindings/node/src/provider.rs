@@ -1,29 +1,30 @@
-//! `Provider` (presets, discovery, overrides) and `ClientConfig`.
+//! `Provider` (presets and specs built by authflow-bind, discovery, overrides) and `ClientConfig`.
 
-use authflow::{
-    discovery_request, provider_from_discovery, ClientAuth, DiscoveryKind, HttpClient, PkceMethod, TokenPlacement,
-    UreqTransport,
-};
-use napi::bindgen_prelude::{AsyncTask, ClassInstance, JsObjectValue, Object};
-use napi::{Env, Task};
+use std::sync::Arc;
+
+use authflow_bind::{transport, ClientSpec, Preset, ProviderSpec, Scopes};
+use napi::bindgen_prelude::{ClassInstance, Either, JsObjectValue, Object};
+use napi::Env;
 
 use crate::convert::{self, JsHttpResponse};
 use crate::error::{self, OrThrow};
+use crate::promise::{self, Promised};
+use crate::v8_objects::Request;
 
-/// Options of `Provider.sipgate()`; without `loginBase` the real login.sipgate.com is used.
+/// Options of `Provider.sipgate()`: the real login.sipgate.com and api.sipgate.com unless pointed elsewhere.
 #[napi(object)]
 #[derive(Default)]
 pub struct SipgateOptions {
     /// `third-party` (default) or `sipgate-apps`.
     pub realm: Option<String>,
-    /// Another login server (the devserver); needs `apiBase` too.
+    /// Another login server (the devserver); the API stays api.sipgate.com unless `apiBase` is set.
     pub login_base: Option<String>,
-    /// The API base, e.g. `https://api.sipgate.com/v2`.
+    /// Another API base.
     pub api_base: Option<String>,
 }
 
-/// Options of `Provider.speakap()`: a `network`, or the `networkAuthUrl` the app's URL received,
-/// or every endpoint (`authUrl`, `tokenUrl`, `apiBase`).
+/// Options of `Provider.speakap()`: exactly one of a `network`, the `networkAuthUrl` the app's
+/// URL received, or every endpoint (`authUrl`, `tokenUrl`, `apiBase`).
 #[napi(object)]
 #[derive(Default)]
 pub struct SpeakapOptions {
@@ -46,13 +47,8 @@ pub struct Provider {
     pub(crate) inner: authflow::Provider,
 }
 
-fn parse_enum<T: serde::de::DeserializeOwned>(env: &Env, what: &str, value: &str, allowed: &str) -> napi::Result<T> {
-    serde_json::from_value(serde_json::Value::String(value.to_owned()))
-        .map_err(|_| error::config(env, format!("{what} must be one of {allowed}, got {value:?}")))
-}
-
-fn wire<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+fn build(env: &Env, spec: ProviderSpec) -> napi::Result<Provider> {
+    Ok(Provider { inner: spec.build().or_throw(env)? })
 }
 
 #[napi]
@@ -61,71 +57,72 @@ impl Provider {
     #[napi(factory)]
     pub fn sipgate(env: Env, options: Option<SipgateOptions>) -> napi::Result<Provider> {
         let o = options.unwrap_or_default();
-        let realm = o.realm.as_deref().unwrap_or("third-party");
-        let inner = match (&o.login_base, &o.api_base) {
-            (None, None) => authflow::Provider::sipgate(realm),
-            (Some(login), Some(api)) => authflow::Provider::sipgate_at(login, api, realm),
-            _ => return Err(error::config(&env, "sipgate: loginBase and apiBase go together")),
+        let spec = ProviderSpec {
+            realm: o.realm,
+            login_base: o.login_base,
+            api_base: o.api_base,
+            ..ProviderSpec::new(Preset::Sipgate)
         };
-        Ok(Provider { inner: inner.or_throw(&env)? })
+        build(&env, spec)
     }
 
     /// Speakap: `{network}`, `{networkAuthUrl}` or `{authUrl, tokenUrl, apiBase}`.
     #[napi(factory)]
     pub fn speakap(env: Env, options: SpeakapOptions) -> napi::Result<Provider> {
-        let inner = match options {
-            SpeakapOptions { network: Some(n), network_auth_url: None, auth_url: None, token_url: None, .. } => {
-                authflow::Provider::speakap(&n)
-            }
-            SpeakapOptions { network: None, network_auth_url: Some(u), auth_url: None, token_url: None, .. } => {
-                authflow::Provider::speakap_from_network_auth_url(&u)
-            }
-            SpeakapOptions {
-                network: None,
-                network_auth_url: None,
-                auth_url: Some(a),
-                token_url: Some(t),
-                api_base: Some(b),
-            } => authflow::Provider::speakap_at(&a, &t, &b),
-            _ => {
-                return Err(error::config(
-                    &env,
-                    "speakap: give one of {network}, {networkAuthUrl} or {authUrl, tokenUrl, apiBase}",
-                ))
-            }
+        let SpeakapOptions { network, network_auth_url, auth_url, token_url, api_base } = options;
+        let spec = ProviderSpec {
+            network,
+            network_auth_url,
+            auth_url,
+            token_url,
+            api_base,
+            ..ProviderSpec::new(Preset::Speakap)
         };
-        Ok(Provider { inner: inner.or_throw(&env)? })
+        build(&env, spec)
     }
 
     /// A Phorge (or Phabricator) instance.
     #[napi(factory)]
     pub fn phorge(env: Env, base_url: String) -> napi::Result<Provider> {
-        Ok(Provider { inner: authflow::Provider::phorge(&base_url).or_throw(&env)? })
+        build(&env, ProviderSpec { base_url: Some(base_url), ..ProviderSpec::new(Preset::Phorge) })
     }
 
     /// A plain RFC 6749 provider (client_secret_basic, Bearer, PKCE S256).
     #[napi(factory)]
     pub fn generic(env: Env, authorization_endpoint: String, token_endpoint: String) -> napi::Result<Provider> {
-        Ok(Provider { inner: authflow::Provider::generic(&authorization_endpoint, &token_endpoint).or_throw(&env)? })
+        let spec = ProviderSpec {
+            authorization_endpoint: Some(authorization_endpoint),
+            token_endpoint: Some(token_endpoint),
+            ..ProviderSpec::new(Preset::Generic)
+        };
+        build(&env, spec)
     }
 
-    /// The OpenID discovery request for `issuer` (sans-IO: send it, then `Provider.fromDiscovery`).
-    #[napi(ts_return_type = "HttpRequest")]
-    pub fn discovery_request(env: Env, issuer: String) -> napi::Result<crate::fast::Request> {
-        Ok(convert::request_out(discovery_request(&issuer, DiscoveryKind::OpenId).or_throw(&env)?))
+    /// A provider from a spec as data, keys as in the conformance vectors:
+    /// `{preset: 'sipgate', login_base: ..., require_iss: true}`.
+    #[napi(factory, ts_args_type = "spec: Record<string, unknown>")]
+    pub fn from_spec(env: Env, spec: serde_json::Value) -> napi::Result<Provider> {
+        build(&env, ProviderSpec::from_value(spec).or_throw(&env)?)
+    }
+
+    /// The discovery request for `issuer` (sans-IO: send it, then `Provider.fromDiscovery`);
+    /// `kind` is `'openid'` (`/.well-known/openid-configuration`, the default) or `'oauth'` (RFC 8414).
+    #[napi(ts_args_type = "issuer: string, kind?: 'openid' | 'oauth'", ts_return_type = "HttpRequest")]
+    pub fn discovery_request(env: Env, issuer: String, kind: Option<String>) -> napi::Result<Request> {
+        transport::discovery(&issuer, kind.as_deref()).map(convert::request_out).or_throw(&env)
     }
 
     /// A provider from the answer to the discovery request; the document must name `issuer` exactly.
     #[napi(factory)]
     pub fn from_discovery(env: Env, issuer: String, response: JsHttpResponse) -> napi::Result<Provider> {
         let response = convert::response_in(&env, response)?;
-        Ok(Provider { inner: provider_from_discovery(&issuer, &response).or_throw(&env)? })
+        Ok(Provider { inner: authflow::provider_from_discovery(&issuer, &response).or_throw(&env)? })
     }
 
-    /// Fetches `{issuer}/.well-known/openid-configuration` off the main thread and builds the provider.
+    /// Fetches the issuer's metadata (OpenID Connect, then RFC 8414 when that is 404) and builds the provider.
     #[napi(ts_return_type = "Promise<Provider>")]
-    pub fn discover(issuer: String) -> AsyncTask<Discover> {
-        AsyncTask::new(Discover { issuer })
+    pub fn discover(env: &Env, issuer: String) -> napi::Result<Promised<'_, authflow::Provider, Provider>> {
+        promise::short(env, transport::discover(issuer), |inner| Provider { inner })
     }
 
     /// A short name: `sipgate`, `speakap`, `phorge`, `generic`.
@@ -152,7 +149,7 @@ impl Provider {
         self.inner.userinfo_endpoint.as_ref().map(|u| u.to_string())
     }
 
-    /// The API base for relative paths in `Client.get()`.
+    /// The API base for relative paths in `get()`.
     #[napi(getter)]
     pub fn api_base(&self) -> Option<String> {
         self.inner.api_base.as_ref().map(|u| u.to_string())
@@ -198,41 +195,40 @@ impl Provider {
 
     /// `client_secret_basic`, `client_secret_post` or `none`.
     #[napi(getter, ts_return_type = "'client_secret_basic' | 'client_secret_post' | 'none'")]
-    pub fn client_auth(&self) -> String {
-        wire(&self.inner.client_auth)
+    pub fn client_auth(&self) -> &'static str {
+        self.inner.client_auth.as_str()
     }
 
     /// Sets the client authentication method.
     #[napi(setter, ts_args_type = "auth: 'client_secret_basic' | 'client_secret_post' | 'none'")]
     pub fn set_client_auth(&mut self, env: Env, auth: String) -> napi::Result<()> {
-        self.inner.client_auth =
-            parse_enum::<ClientAuth>(&env, "clientAuth", &auth, "client_secret_basic, client_secret_post, none")?;
+        self.inner.client_auth = auth.parse().or_throw(&env)?;
         Ok(())
     }
 
     /// `s256`, `plain` or `disabled`.
     #[napi(getter, ts_return_type = "'s256' | 'plain' | 'disabled'")]
-    pub fn pkce(&self) -> String {
-        wire(&self.inner.pkce)
+    pub fn pkce(&self) -> &'static str {
+        self.inner.pkce.as_str()
     }
 
     /// Sets the PKCE method.
     #[napi(setter, ts_args_type = "pkce: 's256' | 'plain' | 'disabled'")]
     pub fn set_pkce(&mut self, env: Env, pkce: String) -> napi::Result<()> {
-        self.inner.pkce = parse_enum::<PkceMethod>(&env, "pkce", &pkce, "s256, plain, disabled")?;
+        self.inner.pkce = pkce.parse().or_throw(&env)?;
         Ok(())
     }
 
     /// `header` (Bearer) or `query` (`?access_token=`, Phorge).
     #[napi(getter, ts_return_type = "'header' | 'query'")]
-    pub fn token_placement(&self) -> String {
-        wire(&self.inner.token_placement)
+    pub fn token_placement(&self) -> &'static str {
+        self.inner.token_placement.as_str()
     }
 
     /// Sets where the access token goes.
     #[napi(setter, ts_args_type = "placement: 'header' | 'query'")]
     pub fn set_token_placement(&mut self, env: Env, placement: String) -> napi::Result<()> {
-        self.inner.token_placement = parse_enum::<TokenPlacement>(&env, "tokenPlacement", &placement, "header, query")?;
+        self.inner.token_placement = placement.parse().or_throw(&env)?;
         Ok(())
     }
 
@@ -249,33 +245,14 @@ impl Provider {
     }
 }
 
-/// The discovery request, run on the libuv pool.
-pub struct Discover {
-    issuer: String,
-}
-
-impl Task for Discover {
-    type Output = Result<authflow::Provider, authflow::Error>;
-    type JsValue = Provider;
-
-    fn compute(&mut self) -> napi::Result<Self::Output> {
-        let run = || {
-            let request = discovery_request(&self.issuer, DiscoveryKind::OpenId)?;
-            let response = UreqTransport::new().send(&request)?;
-            provider_from_discovery(&self.issuer, &response)
-        };
-        Ok(run())
-    }
-
-    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Provider> {
-        Ok(Provider { inner: output.or_throw(&env)? })
-    }
-}
-
 /// A client registration at a provider: the provider, client id, redirect URI, secret, scopes.
 #[napi]
 pub struct ClientConfig {
-    pub(crate) inner: std::sync::Arc<authflow::ClientConfig>,
+    pub(crate) inner: Arc<authflow::ClientConfig>,
+}
+
+fn configure(env: &Env, spec: &ClientSpec, provider: &Provider) -> napi::Result<ClientConfig> {
+    Ok(ClientConfig { inner: Arc::new(spec.build(provider.inner.clone()).or_throw(env)?) })
 }
 
 #[napi]
@@ -293,27 +270,32 @@ impl ClientConfig {
             .get::<ClassInstance<Provider>>("provider")?
             .ok_or_else(|| error::config(&env, "ClientConfig needs a provider (a Provider instance)"))?;
         let text = |name: &str| -> napi::Result<Option<String>> { options.get::<String>(name) };
-        let client_id = text("clientId")?.ok_or_else(|| error::config(&env, "ClientConfig needs clientId"))?;
-        let redirect = text("redirectUri")?.ok_or_else(|| error::config(&env, "ClientConfig needs redirectUri"))?;
-        let mut config = authflow::ClientConfig::new(provider.inner.clone(), &client_id, &redirect).or_throw(&env)?;
-        if let Some(secret) = text("clientSecret")? {
-            config = config.with_secret(secret);
-        }
-        match options.get::<napi::bindgen_prelude::Either<Vec<String>, String>>("scopes")? {
-            Some(napi::bindgen_prelude::Either::A(list)) => config = config.with_scopes(list),
-            Some(napi::bindgen_prelude::Either::B(s)) => config = config.with_scopes([s]),
-            None => {}
-        }
+        let needed = |name: &str| text(name)?.ok_or_else(|| error::config(&env, format!("ClientConfig needs {name}")));
+        let mut extra_params = Vec::new();
         if let Some(params) = options.get::<Object>("params")? {
             for name in Object::keys(&params)? {
-                let value: String = params.get_named_property(&name)?;
-                config = config.with_param(&name, &value);
+                extra_params.push((name.clone(), params.get_named_property::<String>(&name)?));
             }
         }
-        if let Some(nonce) = options.get::<bool>("nonce")? {
-            config.nonce = nonce;
-        }
-        Ok(ClientConfig { inner: std::sync::Arc::new(config) })
+        let spec = ClientSpec {
+            client_id: needed("clientId")?,
+            redirect_uri: needed("redirectUri")?,
+            client_secret: text("clientSecret")?,
+            scopes: options.get::<Either<Vec<String>, String>>("scopes")?.map(|s| match s {
+                Either::A(many) => Scopes::Many(many),
+                Either::B(one) => Scopes::One(one),
+            }),
+            nonce: options.get::<bool>("nonce")?,
+            extra_params,
+        };
+        configure(&env, &spec, &provider)
+    }
+
+    /// A configuration from a spec as data, keys as in the conformance vectors:
+    /// `{client_id, redirect_uri, client_secret?, scopes?, nonce?, extra_params?: [[name, value], ...]}`.
+    #[napi(factory, ts_args_type = "provider: Provider, spec: Record<string, unknown>")]
+    pub fn from_spec(env: Env, provider: &Provider, spec: serde_json::Value) -> napi::Result<ClientConfig> {
+        configure(&env, &ClientSpec::from_value(spec).or_throw(&env)?, provider)
     }
 
     /// The client id.
@@ -332,6 +314,12 @@ impl ClientConfig {
     #[napi(getter)]
     pub fn scopes(&self) -> Vec<String> {
         self.inner.scopes.clone()
+    }
+
+    /// Whether a client secret is configured (the secret itself is never shown).
+    #[napi(getter)]
+    pub fn has_secret(&self) -> bool {
+        self.inner.client_secret.is_some()
     }
 
     /// A copy of the provider.

@@ -1,9 +1,11 @@
-//! A dedicated I/O thread for short HTTP jobs (refresh, API calls).
+//! A dedicated I/O thread for short HTTP jobs (refresh, API calls) that spins briefly between them.
 //!
 //! A libuv pool thread sleeps on a condition variable between jobs, and waking it costs
-//! a context switch on every call. This thread instead spins briefly after each job, so a
-//! caller awaiting results in a loop hands it the next job without a wake-up. It takes one
-//! job at a time: when it is busy, callers use the libuv pool as before.
+//! a context switch on every call. This thread instead spins for up to [`SPIN`] after each
+//! job, so a caller awaiting results in a loop hands it the next job without a wake-up. It
+//! spins only while the gaps between jobs have recently been shorter than that, so an idle
+//! or far-away caller costs no CPU. It takes one job at a time: while it is busy, or if it
+//! could not be started, callers use the libuv pool.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,7 +13,8 @@ use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
 use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
-type Work = Box<dyn FnOnce() + Send>;
+/// Work for the thread; it settles its Promise itself.
+pub type Work = Box<dyn FnOnce() + Send>;
 
 /// How long the thread keeps polling for the next job before it sleeps.
 const SPIN: Duration = Duration::from_micros(200);
@@ -20,7 +23,7 @@ struct Worker {
     jobs: Mutex<Sender<Work>>,
 }
 
-/// Set while the thread has a job.
+/// Set while the thread has a job, and for good once it is [`GONE`].
 static BUSY: AtomicBool = AtomicBool::new(false);
 
 static WORKER: OnceLock<Option<Worker>> = OnceLock::new();
@@ -40,15 +43,11 @@ fn run(rx: &Receiver<Work>) {
     let mut typical_gap = Duration::ZERO;
     loop {
         let idle = Instant::now();
-        let job = match next(rx, typical_gap < SPIN) {
-            Some(job) => job,
-            None => return,
-        };
+        let Some(job) = next(rx, typical_gap < SPIN) else { return };
         typical_gap = (typical_gap * 3 + idle.elapsed()) / 4;
-        // A panic would have been a bug in a job; the thread lives on (the job's Slot was released in the unwind).
-        if std::panic::catch_unwind(AssertUnwindSafe(job)).is_err() {
-            eprintln!("authflow: a job on the I/O thread panicked");
-        }
+        // Jobs catch their own panics and settle their Promise with an error; this only keeps
+        // the thread alive should settling itself panic.
+        let _ = std::panic::catch_unwind(AssertUnwindSafe(job));
     }
 }
 
@@ -70,7 +69,7 @@ fn next(rx: &Receiver<Work>, spin: bool) -> Option<Work> {
 /// The I/O thread, claimed for one job; released when dropped.
 pub struct Slot(&'static Worker);
 
-/// Claims the I/O thread if it is idle.
+/// Claims the I/O thread if it runs and is idle.
 pub fn claim() -> Option<Slot> {
     let w = worker()?;
     BUSY.compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire).ok()?;
@@ -80,20 +79,24 @@ pub fn claim() -> Option<Slot> {
 impl Slot {
     /// Runs `work` on the claimed thread. `work` gets the slot and drops it when the thread
     /// is free again (before it hands its result over, so the next call finds it idle).
-    pub fn run(self, work: impl FnOnce(Slot) + Send + 'static) {
+    ///
+    /// If the thread is gone, the work comes back (to run elsewhere) and the thread is never
+    /// claimed again.
+    pub fn run(self, work: impl FnOnce(Slot) + Send + 'static) -> Result<(), Work> {
         let jobs = &self.0.jobs;
         let sent = jobs.lock().unwrap_or_else(PoisonError::into_inner).send(Box::new(move || work(self)));
-        if let Err(mpsc::SendError(job)) = sent {
-            // The thread is gone: run the job on a thread of its own.
-            if let Err(e) = std::thread::Builder::new().name("authflow-io".into()).spawn(job) {
-                eprintln!("authflow: cannot start an I/O thread: {e}");
-            }
-        }
+        sent.map_err(|mpsc::SendError(job)| {
+            GONE.store(true, Ordering::Release);
+            job
+        })
     }
 }
 
+/// Set once the thread is found gone: it is never claimed again.
+static GONE: AtomicBool = AtomicBool::new(false);
+
 impl Drop for Slot {
     fn drop(&mut self) {
-        BUSY.store(false, Ordering::Release);
+        BUSY.store(GONE.load(Ordering::Acquire), Ordering::Release);
     }
 }

@@ -1,14 +1,15 @@
-//! Hand-built JS values for the per-login hot path (`Flow.start` .. `flow.tokens`).
+//! Hand-built V8 values for the per-login hot path, and the one module of the binding with `unsafe`.
 //!
 //! napi-rs builds `#[napi(object)]` values with one property definition per field, naming
-//! each by a C string that V8 has to look up in its string table on every call, and makes
-//! every string through the UTF-8 decoder. Here the property names are interned once per
-//! thread (kept by `napi_ref`), an object is made with one `napi_define_properties` call,
+//! each by a C string that V8 looks up in its string table on every call, and makes every
+//! string through the UTF-8 decoder. Here requests and token sets are made by a JS
+//! object-literal factory in one call (an object literal gets its final shape at once),
 //! ASCII strings go through the cheaper Latin-1 path, and strings are read with one call
-//! into a stack buffer. The objects are the same as napi-rs makes: same keys, same order
+//! into a stack buffer. The objects are the ones napi-rs would make: same keys, same order
 //! (always-present fields first, then the optional ones that are set), plain data properties.
 //!
-//! This is the one module with `unsafe`: raw Node-API calls, each checked for its status.
+//! Every raw Node-API call is in one of the [`Scope`] methods at the top, each a single
+//! `unsafe` block with its `SAFETY:` note; everything below them is safe Rust.
 #![allow(unsafe_code)]
 
 use std::cell::RefCell;
@@ -16,80 +17,219 @@ use std::ffi::CStr;
 use std::ptr;
 
 use authflow::{HttpRequest, TokenSet};
-use napi::bindgen_prelude::{FromNapiValue, ToNapiValue, TypeName};
-use napi::{check_status, sys, ValueType};
+use napi::bindgen_prelude::{FromNapiValue, ToNapiValue, TypeName, Unknown};
+use napi::{check_status, sys, JsValue, ValueType};
 
-/// The property names used on the hot path (NUL-terminated for `utf8name`).
+/// The env of the Node-API call being served, on the JS thread that serves it.
+///
+/// Made only from an env napi-rs hands to a conversion ([`ToNapiValue`], [`FromNapiValue`])
+/// or from a [`napi::Env`], so it is live for as long as a `Scope` is used, and every
+/// `napi_value` passed to its methods is a handle made in that same call.
 #[derive(Clone, Copy)]
-pub struct Key(&'static CStr);
+struct Scope(sys::napi_env);
 
-impl Key {
-    pub const METHOD: Key = Key(c"method");
-    pub const URL: Key = Key(c"url");
-    pub const HEADERS: Key = Key(c"headers");
-    pub const BODY: Key = Key(c"body");
-    pub const REDIRECT: Key = Key(c"redirect");
-    pub const ACCESS_TOKEN: Key = Key(c"accessToken");
-    pub const TOKEN_TYPE: Key = Key(c"tokenType");
-    pub const ISSUED_AT: Key = Key(c"issuedAt");
-    pub const EXTRA: Key = Key(c"extra");
-    pub const REFRESH_TOKEN: Key = Key(c"refreshToken");
-    pub const EXPIRES_AT: Key = Key(c"expiresAt");
-    pub const SCOPE: Key = Key(c"scope");
-    pub const ID_TOKEN: Key = Key(c"idToken");
-}
+type Value = sys::napi_value;
 
-/// A JS string: Latin-1 (a copy) when ASCII, else UTF-8.
-pub fn string(env: sys::napi_env, s: &str) -> napi::Result<sys::napi_value> {
-    let mut value = ptr::null_mut();
-    let len = s.len() as isize;
-    if s.is_ascii() {
-        check_status!(unsafe { sys::napi_create_string_latin1(env, s.as_ptr().cast(), len, &mut value) })?;
-    } else {
-        check_status!(unsafe { sys::napi_create_string_utf8(env, s.as_ptr().cast(), len, &mut value) })?;
+impl Scope {
+    fn of(env: &napi::Env) -> Scope {
+        Scope(env.raw())
     }
-    Ok(value)
-}
 
-fn number(env: sys::napi_env, n: f64) -> napi::Result<sys::napi_value> {
-    let mut value = ptr::null_mut();
-    check_status!(unsafe { sys::napi_create_double(env, n, &mut value) })?;
-    Ok(value)
-}
-
-/// A plain object with these data properties (writable, enumerable, configurable), in order.
-pub fn object(env: sys::napi_env, props: &[(Key, sys::napi_value)]) -> napi::Result<sys::napi_value> {
-    let mut obj = ptr::null_mut();
-    check_status!(unsafe { sys::napi_create_object(env, &mut obj) })?;
-    let mut descriptors = Vec::with_capacity(props.len());
-    for &(k, value) in props {
-        descriptors.push(sys::napi_property_descriptor {
-            utf8name: k.0.as_ptr(),
-            name: ptr::null_mut(),
-            method: None,
-            getter: None,
-            setter: None,
-            value,
-            attributes: sys::PropertyAttributes::writable
-                | sys::PropertyAttributes::enumerable
-                | sys::PropertyAttributes::configurable,
-            data: ptr::null_mut(),
-        });
+    /// A JS string: Latin-1 (a copy) when ASCII, else UTF-8.
+    fn string(self, s: &str) -> napi::Result<Value> {
+        let mut value = ptr::null_mut();
+        let (data, len) = (s.as_ptr().cast(), s.len() as isize);
+        // SAFETY: the env is live (see `Scope`); `data`/`len` describe `s`, which outlives the call,
+        // and Latin-1 is only used for ASCII, which is the same bytes in both encodings.
+        let status = unsafe {
+            if s.is_ascii() {
+                sys::napi_create_string_latin1(self.0, data, len, &mut value)
+            } else {
+                sys::napi_create_string_utf8(self.0, data, len, &mut value)
+            }
+        };
+        check_status!(status)?;
+        Ok(value)
     }
-    check_status!(unsafe { sys::napi_define_properties(env, obj, descriptors.len(), descriptors.as_ptr()) })?;
-    Ok(obj)
+
+    fn number(self, n: f64) -> napi::Result<Value> {
+        let mut value = ptr::null_mut();
+        // SAFETY: the env is live (see `Scope`) and `value` is a local out-pointer.
+        check_status!(unsafe { sys::napi_create_double(self.0, n, &mut value) })?;
+        Ok(value)
+    }
+
+    fn undefined(self) -> napi::Result<Value> {
+        let mut value = ptr::null_mut();
+        // SAFETY: the env is live (see `Scope`) and `value` is a local out-pointer.
+        check_status!(unsafe { sys::napi_get_undefined(self.0, &mut value) })?;
+        Ok(value)
+    }
+
+    fn null(self) -> napi::Result<Value> {
+        let mut value = ptr::null_mut();
+        // SAFETY: the env is live (see `Scope`) and `value` is a local out-pointer.
+        check_status!(unsafe { sys::napi_get_null(self.0, &mut value) })?;
+        Ok(value)
+    }
+
+    fn json(self, json: serde_json::Value) -> napi::Result<Value> {
+        // SAFETY: the env is live (see `Scope`), which is all napi-rs's conversion requires.
+        unsafe { serde_json::Value::to_napi_value(self.0, json) }
+    }
+
+    /// A plain object with these data properties (writable, enumerable, configurable), in order.
+    fn object(self, props: &[(&'static CStr, Value)]) -> napi::Result<Value> {
+        let descriptors: Vec<sys::napi_property_descriptor> = props
+            .iter()
+            .map(|&(name, value)| sys::napi_property_descriptor {
+                utf8name: name.as_ptr(),
+                name: ptr::null_mut(),
+                method: None,
+                getter: None,
+                setter: None,
+                value,
+                attributes: sys::PropertyAttributes::writable
+                    | sys::PropertyAttributes::enumerable
+                    | sys::PropertyAttributes::configurable,
+                data: ptr::null_mut(),
+            })
+            .collect();
+        let mut obj = ptr::null_mut();
+        // SAFETY: the env is live (see `Scope`); the descriptors point at NUL-terminated static
+        // names and at values of this call, and `descriptors` outlives both calls.
+        check_status!(unsafe { sys::napi_create_object(self.0, &mut obj) })?;
+        // SAFETY: as above; `obj` was just made in this env.
+        check_status!(unsafe { sys::napi_define_properties(self.0, obj, descriptors.len(), descriptors.as_ptr()) })?;
+        Ok(obj)
+    }
+
+    fn array(self, items: &[Value]) -> napi::Result<Value> {
+        let mut array = ptr::null_mut();
+        // SAFETY: the env is live (see `Scope`) and `array` is a local out-pointer.
+        check_status!(unsafe { sys::napi_create_array_with_length(self.0, items.len(), &mut array) })?;
+        for (i, &item) in items.iter().enumerate() {
+            // SAFETY: `array` and `item` are handles of this call (see `Scope`).
+            check_status!(unsafe { sys::napi_set_element(self.0, array, i as u32, item) })?;
+        }
+        Ok(array)
+    }
+
+    /// The elements of a JS array; `None` if the value is not an array.
+    fn elements(self, value: Value) -> napi::Result<Option<Vec<Value>>> {
+        let mut is_array = false;
+        // SAFETY: the env is live and `value` a handle of this call (see `Scope`).
+        check_status!(unsafe { sys::napi_is_array(self.0, value, &mut is_array) })?;
+        if !is_array {
+            return Ok(None);
+        }
+        let mut len = 0u32;
+        // SAFETY: as above; `value` is an array.
+        check_status!(unsafe { sys::napi_get_array_length(self.0, value, &mut len) })?;
+        let mut out = Vec::with_capacity(len as usize);
+        for i in 0..len {
+            let mut item = ptr::null_mut();
+            // SAFETY: as above; a getter on the array may run JS, which napi allows here.
+            check_status!(unsafe { sys::napi_get_element(self.0, value, i, &mut item) })?;
+            out.push(item);
+        }
+        Ok(Some(out))
+    }
+
+    fn call(self, f: Value, args: &[Value]) -> napi::Result<Value> {
+        let this = self.undefined()?;
+        let mut result = ptr::null_mut();
+        // SAFETY: the env is live, `f` and `args` are handles of this call (see `Scope`), and
+        // `args` outlives the call.
+        check_status!(unsafe { sys::napi_call_function(self.0, this, f, args.len(), args.as_ptr(), &mut result) })?;
+        Ok(result)
+    }
+
+    /// `new Function(...source)`, kept by a reference that lives as long as the env.
+    fn compile(self, source: &[&str]) -> napi::Result<sys::napi_ref> {
+        let mut global = ptr::null_mut();
+        // SAFETY: the env is live (see `Scope`) and `global` is a local out-pointer.
+        check_status!(unsafe { sys::napi_get_global(self.0, &mut global) })?;
+        let mut ctor = ptr::null_mut();
+        // SAFETY: as above; the name is a NUL-terminated static string.
+        check_status!(unsafe { sys::napi_get_named_property(self.0, global, c"Function".as_ptr(), &mut ctor) })?;
+        let args = source.iter().map(|s| self.string(s)).collect::<napi::Result<Vec<_>>>()?;
+        let mut f = ptr::null_mut();
+        // SAFETY: as above; `ctor` and `args` are handles of this call and `args` outlives it.
+        check_status!(unsafe { sys::napi_new_instance(self.0, ctor, args.len(), args.as_ptr(), &mut f) })?;
+        let mut reference = ptr::null_mut();
+        // SAFETY: as above; `f` was just made in this env.
+        check_status!(unsafe { sys::napi_create_reference(self.0, f, 1, &mut reference) })?;
+        Ok(reference)
+    }
+
+    fn referenced(self, reference: sys::napi_ref) -> napi::Result<Value> {
+        let mut value = ptr::null_mut();
+        // SAFETY: the env is live (see `Scope`) and `reference` was made by `compile` in this
+        // same env (the cache in `factory` is keyed by env), with a count of 1, so it is alive.
+        check_status!(unsafe { sys::napi_get_reference_value(self.0, reference, &mut value) })?;
+        Ok(value)
+    }
+
+    /// Clears the exception a failed call left pending.
+    fn clear_exception(self) {
+        let mut pending = false;
+        // SAFETY: the env is live (see `Scope`) and `pending` is a local out-pointer.
+        let status = unsafe { sys::napi_is_exception_pending(self.0, &mut pending) };
+        if status == sys::Status::napi_ok && pending {
+            let mut exception = ptr::null_mut();
+            // SAFETY: as above; an exception is pending.
+            unsafe { sys::napi_get_and_clear_last_exception(self.0, &mut exception) };
+        }
+    }
+
+    /// Copies a JS string's UTF-8 into `buf` (NUL-terminated, cut short when it does not fit);
+    /// `None` if the value is not a string, else the bytes written and the string's full length.
+    fn utf8_into(self, value: Value, buf: &mut [u8]) -> napi::Result<Option<usize>> {
+        let mut len = 0usize;
+        // SAFETY: the env is live and `value` a handle of this call (see `Scope`); napi writes at
+        // most `buf.len()` bytes into `buf`, and a zero-length buffer asks for the length only.
+        let status = unsafe {
+            let data = if buf.is_empty() { ptr::null_mut() } else { buf.as_mut_ptr().cast() };
+            sys::napi_get_value_string_utf8(self.0, value, data, buf.len(), &mut len)
+        };
+        if status == sys::Status::napi_string_expected {
+            return Ok(None);
+        }
+        check_status!(status, "cannot read a string")?;
+        Ok(Some(len))
+    }
+
+    /// A copy of a Buffer's bytes; `None` if the value is not a Buffer.
+    fn buffer_bytes(self, value: Value) -> napi::Result<Option<Vec<u8>>> {
+        let mut is_buffer = false;
+        // SAFETY: the env is live and `value` a handle of this call (see `Scope`).
+        check_status!(unsafe { sys::napi_is_buffer(self.0, value, &mut is_buffer) })?;
+        if !is_buffer {
+            return Ok(None);
+        }
+        let mut data = ptr::null_mut();
+        let mut len = 0usize;
+        // SAFETY: as above; `value` is a Buffer.
+        check_status!(unsafe { sys::napi_get_buffer_info(self.0, value, &mut data, &mut len) })?;
+        if len == 0 || data.is_null() {
+            return Ok(Some(Vec::new()));
+        }
+        // SAFETY: napi says `data` points at the Buffer's `len` bytes, which stay put while this
+        // call runs (no JS runs in between); they are copied out before it returns.
+        Ok(Some(unsafe { std::slice::from_raw_parts(data.cast::<u8>(), len) }.to_vec()))
+    }
 }
 
-/// JS functions that build the returned objects. An object literal made by JS code gets its
-/// final shape at once; properties defined one by one from native code each take V8's slow
-/// generic path (about a third of the binding's time before). The functions only arrange
-/// values Rust computed. If code generation is disabled (`--disallow-code-generation-from-strings`),
-/// the objects are defined property by property instead.
+// ---------------------------------------------------------------- safe code from here on
+
+/// JS functions that build the returned objects; null where JS code cannot be generated
+/// (`--disallow-code-generation-from-strings`): the objects are then defined property by property.
 struct Factories {
     env: sys::napi_env,
-    /// `(method, url, body, ...headerNamesAndValues) => request`, or null.
+    /// `(method, url, body, ...headerNamesAndValues) => request`.
     request: sys::napi_ref,
-    /// `(accessToken, tokenType, issuedAt, extra, refreshToken, expiresAt, scope, idToken) => tokens`, or null.
+    /// `(accessToken, tokenType, issuedAt, extra, refreshToken, expiresAt, scope, idToken) => tokens`.
     tokens: sys::napi_ref,
 }
 
@@ -124,62 +264,25 @@ thread_local! {
     static FACTORIES: RefCell<Option<Factories>> = const { RefCell::new(None) };
 }
 
-/// `new Function(...source)`, kept by a reference; null when JS code cannot be generated.
-fn compile(env: sys::napi_env, source: &[&str]) -> sys::napi_ref {
-    let made = (|| -> napi::Result<sys::napi_ref> {
-        let mut global = ptr::null_mut();
-        check_status!(unsafe { sys::napi_get_global(env, &mut global) })?;
-        let mut ctor = ptr::null_mut();
-        check_status!(unsafe { sys::napi_get_named_property(env, global, c"Function".as_ptr(), &mut ctor) })?;
-        let args = source.iter().map(|s| string(env, s)).collect::<napi::Result<Vec<_>>>()?;
-        let mut f = ptr::null_mut();
-        check_status!(unsafe { sys::napi_new_instance(env, ctor, args.len(), args.as_ptr(), &mut f) })?;
-        let mut r = ptr::null_mut();
-        check_status!(unsafe { sys::napi_create_reference(env, f, 1, &mut r) })?;
-        Ok(r)
-    })();
-    match made {
-        Ok(r) => r,
-        Err(_) => {
-            // Clear the exception of a refused `new Function` and take the fallback path.
-            let mut exception = ptr::null_mut();
-            let mut pending = false;
-            if unsafe { sys::napi_is_exception_pending(env, &mut pending) } == sys::Status::napi_ok && pending {
-                unsafe { sys::napi_get_and_clear_last_exception(env, &mut exception) };
-            }
+/// The factory `pick` selects, compiled once per env; `None` when JS code cannot be generated.
+fn factory(scope: Scope, pick: fn(&Factories) -> sys::napi_ref) -> napi::Result<Option<Value>> {
+    let compile = |source: &[&str]| {
+        scope.compile(source).unwrap_or_else(|_| {
+            // A refused `new Function`: clear its exception and take the fallback path.
+            scope.clear_exception();
             ptr::null_mut()
-        }
-    }
-}
-
-/// The factory function `pick` selects, if JS code could be generated in this env.
-fn factory(env: sys::napi_env, pick: fn(&Factories) -> sys::napi_ref) -> napi::Result<Option<sys::napi_value>> {
-    FACTORIES.with(|cell| {
+        })
+    };
+    let reference = FACTORIES.with(|cell| {
         let mut cache = cell.borrow_mut();
-        if cache.as_ref().is_none_or(|c| c.env != env) {
-            // A previous env on this thread is gone; its references go with it.
-            *cache =
-                Some(Factories { env, request: compile(env, &REQUEST_FACTORY), tokens: compile(env, &TOKENS_FACTORY) });
+        if cache.as_ref().is_none_or(|c| c.env != scope.0) {
+            // A previous env on this thread is gone; its references went with it.
+            let (request, tokens) = (compile(&REQUEST_FACTORY), compile(&TOKENS_FACTORY));
+            *cache = Some(Factories { env: scope.0, request, tokens });
         }
-        let Some(r) = cache.as_ref().map(pick).filter(|r| !r.is_null()) else { return Ok(None) };
-        let mut f = ptr::null_mut();
-        check_status!(unsafe { sys::napi_get_reference_value(env, r, &mut f) })?;
-        Ok(Some(f))
-    })
-}
-
-fn call(env: sys::napi_env, f: sys::napi_value, args: &[sys::napi_value]) -> napi::Result<sys::napi_value> {
-    let mut undefined = ptr::null_mut();
-    check_status!(unsafe { sys::napi_get_undefined(env, &mut undefined) })?;
-    let mut result = ptr::null_mut();
-    check_status!(unsafe { sys::napi_call_function(env, undefined, f, args.len(), args.as_ptr(), &mut result) })?;
-    Ok(result)
-}
-
-fn undefined(env: sys::napi_env) -> napi::Result<sys::napi_value> {
-    let mut value = ptr::null_mut();
-    check_status!(unsafe { sys::napi_get_undefined(env, &mut value) })?;
-    Ok(value)
+        cache.as_ref().map(pick).filter(|r| !r.is_null())
+    });
+    reference.map(|r| scope.referenced(r)).transpose()
 }
 
 /// A request as `{method, url, headers: [[name, value], ...], body?, redirect: 'manual'}`.
@@ -196,43 +299,40 @@ impl TypeName for Request {
 }
 
 impl ToNapiValue for Request {
-    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> napi::Result<sys::napi_value> {
-        let r = val.0;
-        if let Some(f) = factory(env, |c| c.request)? {
-            let mut args = Vec::with_capacity(3 + 2 * r.headers.len());
-            args.push(string(env, r.method.as_str())?);
-            args.push(string(env, &r.url)?);
-            args.push(if r.body.is_empty() {
-                undefined(env)?
-            } else {
-                string(env, &String::from_utf8_lossy(&r.body))?
-            });
-            for (name, value) in &r.headers {
-                args.push(string(env, name)?);
-                args.push(string(env, value)?);
-            }
-            return call(env, f, &args);
-        }
-        let mut headers = ptr::null_mut();
-        check_status!(unsafe { sys::napi_create_array_with_length(env, r.headers.len(), &mut headers) })?;
-        for (i, (name, value)) in r.headers.iter().enumerate() {
-            let mut pair = ptr::null_mut();
-            check_status!(unsafe { sys::napi_create_array_with_length(env, 2, &mut pair) })?;
-            check_status!(unsafe { sys::napi_set_element(env, pair, 0, string(env, name)?) })?;
-            check_status!(unsafe { sys::napi_set_element(env, pair, 1, string(env, value)?) })?;
-            check_status!(unsafe { sys::napi_set_element(env, headers, i as u32, pair) })?;
-        }
-        let mut props = Vec::with_capacity(5);
-        props.push((Key::METHOD, string(env, r.method.as_str())?));
-        props.push((Key::URL, string(env, &r.url)?));
-        props.push((Key::HEADERS, headers));
-        if !r.body.is_empty() {
-            let body = String::from_utf8_lossy(&r.body);
-            props.push((Key::BODY, string(env, &body)?));
-        }
-        props.push((Key::REDIRECT, string(env, "manual")?));
-        object(env, &props)
+    /// `env` is the live env of the call (napi-rs's contract), which is what a [`Scope`] needs.
+    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> napi::Result<Value> {
+        request(Scope(env), val.0)
     }
+}
+
+fn request(s: Scope, r: HttpRequest) -> napi::Result<Value> {
+    let body = (!r.body.is_empty()).then(|| String::from_utf8_lossy(&r.body));
+    if let Some(f) = factory(s, |c| c.request)? {
+        let mut args = Vec::with_capacity(3 + 2 * r.headers.len());
+        args.push(s.string(r.method.as_str())?);
+        args.push(s.string(&r.url)?);
+        args.push(match &body {
+            Some(body) => s.string(body)?,
+            None => s.undefined()?,
+        });
+        for (name, value) in &r.headers {
+            args.push(s.string(name)?);
+            args.push(s.string(value)?);
+        }
+        return s.call(f, &args);
+    }
+    let pairs = r
+        .headers
+        .iter()
+        .map(|(name, value)| s.array(&[s.string(name)?, s.string(value)?]))
+        .collect::<napi::Result<Vec<_>>>()?;
+    let mut props = vec![(c"method", s.string(r.method.as_str())?), (c"url", s.string(&r.url)?)];
+    props.push((c"headers", s.array(&pairs)?));
+    if let Some(body) = &body {
+        props.push((c"body", s.string(body)?));
+    }
+    props.push((c"redirect", s.string("manual")?));
+    s.object(&props)
 }
 
 /// A token set as the `Tokens` object, or `null`.
@@ -249,98 +349,70 @@ impl TypeName for TokensOut {
 }
 
 impl ToNapiValue for TokensOut {
-    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> napi::Result<sys::napi_value> {
-        let Some(t) = val.0 else {
-            let mut null = ptr::null_mut();
-            check_status!(unsafe { sys::napi_get_null(env, &mut null) })?;
-            return Ok(null);
-        };
-        let extra = if t.extra.is_empty() {
-            let mut obj = ptr::null_mut();
-            check_status!(unsafe { sys::napi_create_object(env, &mut obj) })?;
-            obj
-        } else {
-            unsafe { serde_json::Value::to_napi_value(env, serde_json::Value::Object(t.extra)) }?
-        };
-        if let Some(f) = factory(env, |c| c.tokens)? {
-            let opt = |v: Option<napi::Result<sys::napi_value>>| v.unwrap_or_else(|| undefined(env));
-            let args = [
-                string(env, t.access_token.expose())?,
-                string(env, &t.token_type)?,
-                number(env, t.issued_at as f64)?,
-                extra,
-                opt(t.refresh_token.as_ref().map(|r| string(env, r.expose())))?,
-                opt(t.expires_at.map(|e| number(env, e as f64)))?,
-                opt(t.scope.as_deref().map(|s| string(env, s)))?,
-                opt(t.id_token.as_ref().map(|i| string(env, i.expose())))?,
-            ];
-            return call(env, f, &args);
+    /// `env` is the live env of the call (napi-rs's contract), which is what a [`Scope`] needs.
+    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> napi::Result<Value> {
+        match val.0 {
+            Some(t) => tokens(Scope(env), t),
+            None => Scope(env).null(),
         }
-        let mut props = Vec::with_capacity(8);
-        props.push((Key::ACCESS_TOKEN, string(env, t.access_token.expose())?));
-        props.push((Key::TOKEN_TYPE, string(env, &t.token_type)?));
-        props.push((Key::ISSUED_AT, number(env, t.issued_at as f64)?));
-        props.push((Key::EXTRA, extra));
-        if let Some(r) = &t.refresh_token {
-            props.push((Key::REFRESH_TOKEN, string(env, r.expose())?));
-        }
-        if let Some(e) = t.expires_at {
-            props.push((Key::EXPIRES_AT, number(env, e as f64)?));
-        }
-        if let Some(s) = &t.scope {
-            props.push((Key::SCOPE, string(env, s)?));
-        }
-        if let Some(i) = &t.id_token {
-            props.push((Key::ID_TOKEN, string(env, i.expose())?));
-        }
-        object(env, &props)
     }
 }
 
-/// A JS string read with one call into a stack buffer when it is short; `None` if not a string.
-pub fn read_string(env: sys::napi_env, value: sys::napi_value) -> napi::Result<Option<String>> {
-    let mut buf = [0u8; 512];
-    let mut len = 0usize;
-    let status = unsafe { sys::napi_get_value_string_utf8(env, value, buf.as_mut_ptr().cast(), buf.len(), &mut len) };
-    if status == sys::Status::napi_string_expected {
-        return Ok(None);
+fn tokens(s: Scope, t: TokenSet) -> napi::Result<Value> {
+    let extra = if t.extra.is_empty() { s.object(&[])? } else { s.json(serde_json::Value::Object(t.extra))? };
+    let (access, token_type, issued) =
+        (s.string(t.access_token.expose())?, s.string(&t.token_type)?, s.number(t.issued_at as f64)?);
+    let refresh = t.refresh_token.as_ref().map(|r| s.string(r.expose())).transpose()?;
+    let expires = t.expires_at.map(|e| s.number(e as f64)).transpose()?;
+    let scope = t.scope.as_deref().map(|v| s.string(v)).transpose()?;
+    let id = t.id_token.as_ref().map(|i| s.string(i.expose())).transpose()?;
+    if let Some(f) = factory(s, |c| c.tokens)? {
+        let or_undefined = |v: Option<Value>| v.map_or_else(|| s.undefined(), Ok);
+        let args = [
+            access,
+            token_type,
+            issued,
+            extra,
+            or_undefined(refresh)?,
+            or_undefined(expires)?,
+            or_undefined(scope)?,
+            or_undefined(id)?,
+        ];
+        return s.call(f, &args);
     }
-    check_status!(status, "cannot read a string")?;
+    let mut props =
+        vec![(c"accessToken", access), (c"tokenType", token_type), (c"issuedAt", issued), (c"extra", extra)];
+    let optional = [(c"refreshToken", refresh), (c"expiresAt", expires), (c"scope", scope), (c"idToken", id)];
+    props.extend(optional.into_iter().filter_map(|(name, value)| Some((name, value?))));
+    s.object(&props)
+}
+
+/// A JS string read with one call into a stack buffer when it is short; `None` if not a string.
+fn read_string(s: Scope, value: Value) -> napi::Result<Option<String>> {
+    let mut buf = [0u8; 512];
+    let Some(len) = s.utf8_into(value, &mut buf)? else { return Ok(None) };
     // A longer string stops short of the end by at most one UTF-8 sequence (and the NUL).
     if len + 4 < buf.len() {
         return Ok(Some(String::from_utf8_lossy(&buf[..len]).into_owned()));
     }
-    check_status!(unsafe { sys::napi_get_value_string_utf8(env, value, ptr::null_mut(), 0, &mut len) })?;
-    let mut out = vec![0u8; len + 1];
-    check_status!(unsafe {
-        sys::napi_get_value_string_utf8(env, value, out.as_mut_ptr().cast(), out.len(), &mut len)
-    })?;
+    let full = s.utf8_into(value, &mut [])?.unwrap_or(0);
+    let mut out = vec![0u8; full + 1];
+    let len = s.utf8_into(value, &mut out)?.unwrap_or(0);
     out.truncate(len);
     Ok(Some(String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())))
 }
 
 /// `[[name, value], ...]` read element by element; `None` if an entry is not a pair of strings.
-pub fn pairs(env: sys::napi_env, list: sys::napi_value) -> napi::Result<Option<Vec<(String, String)>>> {
-    let mut len = 0u32;
-    check_status!(unsafe { sys::napi_get_array_length(env, list, &mut len) })?;
-    let mut out = Vec::with_capacity(len as usize);
-    for i in 0..len {
-        let mut pair = ptr::null_mut();
-        check_status!(unsafe { sys::napi_get_element(env, list, i, &mut pair) })?;
-        let mut is_array = false;
-        check_status!(unsafe { sys::napi_is_array(env, pair, &mut is_array) })?;
-        if !is_array {
-            return Ok(None);
-        }
-        let mut n = 0u32;
-        check_status!(unsafe { sys::napi_get_array_length(env, pair, &mut n) })?;
-        if n != 2 {
-            return Ok(None);
-        }
-        let (mut name, mut value) = (ptr::null_mut(), ptr::null_mut());
-        check_status!(unsafe { sys::napi_get_element(env, pair, 0, &mut name) })?;
-        check_status!(unsafe { sys::napi_get_element(env, pair, 1, &mut value) })?;
-        match (read_string(env, name)?, read_string(env, value)?) {
+pub fn pairs(env: &napi::Env, list: Unknown) -> napi::Result<Option<Vec<(String, String)>>> {
+    let s = Scope::of(env);
+    let Some(entries) = s.elements(list.raw())? else { return Ok(None) };
+    let mut out = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let pair = match s.elements(entry)?.as_deref() {
+            Some(&[name, value]) => (read_string(s, name)?, read_string(s, value)?),
+            _ => return Ok(None),
+        };
+        match pair {
             (Some(name), Some(value)) => out.push((name, value)),
             _ => return Ok(None),
         }
@@ -362,22 +434,15 @@ impl TypeName for BodyIn {
 }
 
 impl FromNapiValue for BodyIn {
-    unsafe fn from_napi_value(env: sys::napi_env, value: sys::napi_value) -> napi::Result<Self> {
-        if let Some(s) = read_string(env, value)? {
-            return Ok(BodyIn(s.into_bytes()));
+    /// `env` is the live env of the call and `value` its argument (napi-rs's contract).
+    unsafe fn from_napi_value(env: sys::napi_env, value: Value) -> napi::Result<Self> {
+        let s = Scope(env);
+        if let Some(text) = read_string(s, value)? {
+            return Ok(BodyIn(text.into_bytes()));
         }
-        let mut is_buffer = false;
-        check_status!(unsafe { sys::napi_is_buffer(env, value, &mut is_buffer) })?;
-        if !is_buffer {
-            return Err(napi::Error::new(napi::Status::InvalidArg, "body must be a string or a Buffer"));
+        match s.buffer_bytes(value)? {
+            Some(bytes) => Ok(BodyIn(bytes)),
+            None => Err(napi::Error::new(napi::Status::InvalidArg, "body must be a string or a Buffer")),
         }
-        let mut data = ptr::null_mut();
-        let mut len = 0usize;
-        check_status!(unsafe { sys::napi_get_buffer_info(env, value, &mut data, &mut len) })?;
-        if len == 0 || data.is_null() {
-            return Ok(BodyIn(Vec::new()));
-        }
-        // The Buffer's bytes, valid for this call; copied out before returning.
-        Ok(BodyIn(unsafe { std::slice::from_raw_parts(data.cast::<u8>(), len) }.to_vec()))
     }
 }

@@ -49,53 +49,9 @@ class Vars {
   }
 }
 
+/** The vector's provider and client objects are specs as data, built as every language builds them. */
 function buildConfig (vector) {
-  const p = vector.provider
-  const c = vector.client
-  let provider
-  switch (p.preset) {
-    case 'sipgate':
-      provider = p.login_base
-        ? Provider.sipgate({ realm: p.realm ?? 'third-party', loginBase: p.login_base, apiBase: p.api_base ?? 'https://api.sipgate.com/v2' })
-        : Provider.sipgate({ realm: p.realm ?? 'third-party' })
-      break
-    case 'speakap':
-      if (p.network !== undefined) provider = Provider.speakap({ network: p.network })
-      else if (p.network_auth_url !== undefined) provider = Provider.speakap({ networkAuthUrl: p.network_auth_url })
-      else provider = Provider.speakap({ authUrl: p.auth_url, tokenUrl: p.token_url, apiBase: p.api_base })
-      break
-    case 'phorge':
-      provider = Provider.phorge(p.base_url)
-      break
-    case 'generic':
-      provider = Provider.generic(p.authorization_endpoint, p.token_endpoint)
-      break
-    case 'discovery': {
-      const body = typeof p.document === 'string' ? p.document : JSON.stringify(p.document)
-      provider = Provider.fromDiscovery(p.issuer, { status: 200, headers: [['Content-Type', 'application/json']], body })
-      break
-    }
-    default:
-      throw new BrokenVector(`unknown preset ${p.preset}`)
-  }
-  if (p.preset !== 'discovery' && 'issuer' in p) provider.issuer = p.issuer
-  if ('require_iss' in p) provider.requireIss = p.require_iss
-  if ('client_auth' in p) provider.clientAuth = p.client_auth
-  if ('pkce' in p) provider.pkce = p.pkce
-  if ('token_placement' in p) provider.tokenPlacement = p.token_placement
-  if ('api_accept' in p) provider.apiAccept = p.api_accept
-  if ('revocation_endpoint' in p) provider.revocationEndpoint = p.revocation_endpoint
-  const params = {}
-  for (const [n, v] of c.extra_params ?? []) params[n] = v
-  return new ClientConfig({
-    provider,
-    clientId: c.client_id,
-    redirectUri: c.redirect_uri,
-    clientSecret: c.client_secret,
-    scopes: c.scopes,
-    params,
-    nonce: c.nonce
-  })
+  return ClientConfig.fromSpec(Provider.fromSpec(vector.provider), vector.client)
 }
 
 const TOKEN_FIELDS = {

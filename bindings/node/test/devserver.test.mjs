@@ -141,14 +141,25 @@ test('a code is exchanged once: a second finish is ERR_INVALID_STATE, two at onc
   await assert.rejects(client.finish(flow, location), { code: 'ERR_INVALID_STATE' })
 })
 
-test('many concurrent refresh() calls on one client make exactly one token request', async () => {
+test('64 concurrent refresh() calls on one client make exactly one token request', async () => {
   const client = sipgate()
   await signedIn(client)
-  const before = await server.counters()
-  const results = await Promise.all(Array.from({ length: 64 }, () => client.refresh()))
-  const after = await server.counters()
+  // A slow token endpoint keeps the first refresh in flight while all 64 calls are made: each
+  // call takes its ticket when it is made, and every call made before a refresh completes shares it.
+  await server.knobs({ slow_ms: 100 })
+  let before, after, results
+  try {
+    before = await server.counters()
+    results = await Promise.all(Array.from({ length: 64 }, () => client.refresh()))
+    after = await server.counters()
+  } finally {
+    await server.reset()
+  }
   assert.equal(after.refresh_grants - before.refresh_grants, 1, JSON.stringify([before, after]))
   assert.equal(new Set(results.map((t) => t.accessToken)).size, 1)
+  // A call made after that refresh completed gets a refresh of its own.
+  const again = await client.refresh()
+  assert.notEqual(again.accessToken, results[0].accessToken)
   // Concurrent API calls with tokens due for refresh share one refresh too.
   const due = sipgate()
   await signedIn(due)
@@ -234,7 +245,7 @@ test('file store: 0600, shared by a second client, survives the object', async (
   assert.equal(first.tokens.refreshToken, fresh.refreshToken)
   await second.signOut()
   assert.equal(first.tokens, null)
-  await assert.rejects(first.validTokens(), { code: 'ERR_CONFIG' })
+  await assert.rejects(first.validTokens(), { code: 'ERR_NOT_SIGNED_IN', kind: 'not_signed_in', category: 'not_signed_in' })
 })
 
 test('login(): the loopback listener for CLIs, onUrl from the worker thread', async () => {

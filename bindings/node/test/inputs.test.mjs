@@ -2,6 +2,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { createRequire } from 'node:module'
 import { inspect } from 'node:util'
 import * as esm from '../index.mjs'
@@ -17,7 +18,7 @@ test('package: version equals the crate version; CommonJS and ESM export the sam
   const version = cargo.match(/\[workspace\.package\][^[]*?\nversion = "([^"]+)"/)[1]
   assert.equal(pkg.version, version, 'bindings/node/package.json version must equal [workspace.package] version in Cargo.toml')
   const cjs = createRequire(import.meta.url)('../index.js')
-  for (const name of ['Provider', 'ClientConfig', 'Flow', 'Client', 'ApiResponse']) {
+  for (const name of ['Provider', 'ClientConfig', 'Flow', 'Client', 'ApiResponse', 'MemoryStore', 'FileStore']) {
     assert.equal(typeof cjs[name], 'function', name)
     assert.equal(esm[name], cjs[name], name)
   }
@@ -31,7 +32,10 @@ test('configuration errors are ERR_CONFIG', () => {
     () => Provider.speakap({ network: 'evil.com/x' }),
     () => Provider.speakap({ network: 'a', networkAuthUrl: 'https://a.speakap.com/auth' }),
     () => Provider.sipgate({ realm: 'a/b' }),
-    () => Provider.sipgate({ loginBase: 'https://x.example' }),
+    () => Provider.sipgate({ loginBase: 'http://x.example' }),
+    () => Provider.fromSpec({ preset: 'phorge', base_url: 'https://p.example', network: 'acme' }),
+    () => Provider.fromSpec({ preset: 'generic', colour: 'red' }),
+    () => ClientConfig.fromSpec(provider(), { client_id: 'c' }),
     () => { provider().clientAuth = 'magic' },
     () => { provider().pkce = 'S512' },
     () => { provider().tokenPlacement = 'body' },
@@ -48,6 +52,8 @@ test('configuration errors are ERR_CONFIG', () => {
     () => Flow.fromJSON(config(), 'not json'),
     () => Flow.fromJSON(config(), { state: 'Nowhere' }),
     () => Flow.start(config()).revocationRequest('id_token'),
+    () => Flow.fromTokens(config(), { accessToken: 'a', tokenType: 'Bearer', issuedAt: -5, extra: {} }),
+    () => new Client(config()).revoke('id_token'),
     () => Flow.start(config()).authorize({ method: 'DELETE', url: 'https://api.example/x' })
   ]
   for (const [i, bad] of cases.entries()) {
@@ -135,14 +141,20 @@ test('no secret in messages, inspect() output or error stacks', () => {
 
 test('Client: a busy flow, a missing store entry, and bad store paths reject with codes', async () => {
   const client = new Client(config())
-  await assert.rejects(client.refresh(), { code: 'ERR_CONFIG' })
-  await assert.rejects(client.validTokens(), { code: 'ERR_CONFIG' })
-  await assert.rejects(client.get('x'), { code: 'ERR_CONFIG' })
+  await assert.rejects(client.refresh(), { code: 'ERR_NOT_SIGNED_IN' })
+  await assert.rejects(client.validTokens(), { code: 'ERR_NOT_SIGNED_IN' })
+  await assert.rejects(client.get('https://api.example/x'), { code: 'ERR_NOT_SIGNED_IN' })
+  await assert.rejects(client.get('x'), { code: 'ERR_CONFIG' }) // no api base to resolve it against
   const flow = client.start()
   await assert.rejects(client.exchange(flow), { code: 'ERR_INVALID_STATE' })
   await assert.rejects(client.finish(flow, '/cb?code=a&state=nope'), { code: 'ERR_STATE_MISMATCH' })
-  const broken = new Client(config(), { store: '/proc/authflow/cannot/tokens.json' })
-  await assert.rejects(broken.refresh(), { code: 'ERR_CONFIG' })
+  // A token file that does not exist yet is no tokens; one that cannot be read is ERR_STORAGE.
+  await assert.rejects(new Client(config(), { store: '/proc/authflow/cannot/tokens.json' }).refresh(), { code: 'ERR_NOT_SIGNED_IN' })
+  await assert.rejects(new Client(config(), { store: tmpdir() }).refresh(), { code: 'ERR_STORAGE', kind: 'storage', category: 'storage' })
+  // A flow without tokens: the Promise rejects, nothing is sent.
+  await assert.rejects(Flow.start(config()).refresh(), { code: 'ERR_INVALID_STATE' })
+  await assert.rejects(Flow.start(config()).get('https://api.example/x'), { code: 'ERR_INVALID_STATE' })
   // Argument errors are thrown at the call, before any Promise exists.
   assert.throws(() => client.login({ timeout: -1 }), { code: 'ERR_CONFIG' })
+  assert.throws(() => Flow.start(config()).send({ method: 'PUT', url: 'https://api.example/x' }), { code: 'ERR_CONFIG' })
 })
