@@ -1,5 +1,6 @@
-//! The client scenarios of `conformance/scenarios/*.json`, run through [`authflow::Client`]
-//! against the `authflow-devserver` binary, as the Python and Node suites run the same files.
+//! The client scenarios of `conformance/scenarios/*.json`, run through the binding layer's
+//! [`ClientHandle`] (the one the Python and Node bindings wrap) against the
+//! `authflow-devserver` binary, as the Python and Node suites run the same files.
 //!
 //! One interpreter loop over each file's steps; every OAuth decision is the client's. The
 //! step language is described in `conformance/README.md` ("Client scenarios").
@@ -13,10 +14,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use authflow::{
-    endpoint, Client, ClientAuth, ClientConfig, Error, FileStore, Flow, HttpClient, HttpRequest, HttpResponse,
-    LoginOptions, Method, Provider, TokenKind, TokenSet, UreqTransport,
-};
+use authflow::{ClientConfig, Error, HttpClient, HttpRequest, HttpResponse, Method, TokenSet, UreqTransport};
+use authflow_bind::{ClientHandle, ClientSpec, FlowHandle, Job, LoginSpec, ProviderSpec, StoreSpec};
 use serde_json::{Map, Value};
 
 /// The runner fails if it finds fewer scenario files than this (no silent empty run).
@@ -110,9 +109,9 @@ enum Outcome {
 /// One scenario's client and the names its steps gave to flows, callbacks, tokens and store copies.
 struct Run<'a> {
     server: &'a Devserver,
-    client: Client,
+    client: ClientHandle,
     store_file: Option<PathBuf>,
-    flows: HashMap<String, Flow>,
+    flows: HashMap<String, Arc<FlowHandle>>,
     callbacks: HashMap<String, String>,
     saved: HashMap<String, TokenSet>,
     files: HashMap<String, Vec<u8>>,
@@ -137,48 +136,12 @@ fn opt_text<'v>(o: &'v Obj, key: &str) -> Result<Option<&'v str>, String> {
     o.get(key).map(|v| v.as_str().ok_or_else(|| format!("{key} must be a string"))).transpose()
 }
 
+/// The scenario's provider and client, built from their specs as every binding builds them.
 fn config(scenario: &Obj) -> Result<ClientConfig, String> {
-    let p = obj(scenario.get("provider").ok_or("scenario needs provider")?, "provider")?;
-    let overrides = ["preset", "issuer", "revocation_endpoint", "client_auth"];
-    let (keys, built): (&[&str], _) = match text(p, "preset")? {
-        "sipgate" => (
-            &["login_base", "api_base", "realm"],
-            Provider::sipgate_at(text(p, "login_base")?, text(p, "api_base")?, text(p, "realm")?),
-        ),
-        "speakap" => (
-            &["auth_url", "token_url", "api_base"],
-            Provider::speakap_at(text(p, "auth_url")?, text(p, "token_url")?, text(p, "api_base")?),
-        ),
-        "phorge" => (&["base_url"], Provider::phorge(text(p, "base_url")?)),
-        "generic" => (
-            &["authorization_endpoint", "token_endpoint"],
-            Provider::generic(text(p, "authorization_endpoint")?, text(p, "token_endpoint")?),
-        ),
-        other => return Err(format!("unknown preset {other:?}")),
-    };
-    check_keys(p, &[&overrides[..], keys].concat(), "provider")?;
-    let mut provider = built.map_err(|e| format!("provider: {e}"))?;
-    if let Some(issuer) = opt_text(p, "issuer")? {
-        provider.issuer = Some(issuer.to_owned());
-    }
-    if let Some(url) = opt_text(p, "revocation_endpoint")? {
-        provider.revocation_endpoint = Some(endpoint("revocation endpoint", url).map_err(|e| e.to_string())?);
-    }
-    if let Some(auth) = p.get("client_auth") {
-        provider.client_auth = serde_json::from_value::<ClientAuth>(auth.clone()).map_err(|e| e.to_string())?;
-    }
-    let c = obj(scenario.get("client").ok_or("scenario needs client")?, "client")?;
-    check_keys(c, &["client_id", "client_secret", "redirect_uri", "scopes"], "client")?;
-    let mut config =
-        ClientConfig::new(provider, text(c, "client_id")?, text(c, "redirect_uri")?).map_err(|e| e.to_string())?;
-    if let Some(secret) = opt_text(c, "client_secret")? {
-        config = config.with_secret(secret);
-    }
-    if let Some(scopes) = c.get("scopes") {
-        let scopes = scopes.as_array().ok_or("scopes must be a list")?;
-        config = config.with_scopes(scopes.iter().map(|s| s.as_str().unwrap_or_default()));
-    }
-    Ok(config)
+    let provider = scenario.get("provider").ok_or("scenario needs provider")?;
+    let provider = ProviderSpec::from_value(provider.clone()).and_then(|spec| spec.build());
+    let client = ClientSpec::from_value(scenario.get("client").ok_or("scenario needs client")?.clone());
+    provider.and_then(|p| client?.build(p)).map_err(|e| e.to_string())
 }
 
 impl Run<'_> {
@@ -207,19 +170,24 @@ impl Run<'_> {
         Ok(match op {
             "login" => match opt_text(step, "via")?.unwrap_or("browser") {
                 "browser" => {
-                    let mut flow = self.client.start().map_err(|e| e.to_string())?;
+                    let flow = self.client.start().map_err(|e| e.to_string())?;
                     let back = browse(&flow.authorization_url().map_err(|e| e.to_string())?)?;
-                    tokens(self.client.finish(&mut flow, &back))
+                    tokens(self.client.finish(&flow, back).and_then(Job::run))
                 }
                 "loopback" => {
-                    let options = LoginOptions::new().timeout(Duration::from_secs(20)).on_url(|url| {
+                    let on_url = |url: &str| {
                         let url = url.to_owned();
                         std::thread::spawn(move || {
                             let back = browse(&url).unwrap();
                             let _ = UreqTransport::new().send(&HttpRequest::get(back));
                         });
-                    });
-                    tokens(self.client.login(options))
+                    };
+                    let spec = LoginSpec {
+                        timeout_seconds: Some(20.0),
+                        on_url: Some(Box::new(on_url)),
+                        ..LoginSpec::default()
+                    };
+                    tokens(self.client.login(spec).and_then(Job::run))
                 }
                 other => return Err(format!("unknown via {other:?}")),
             },
@@ -235,20 +203,16 @@ impl Run<'_> {
                 Ok(Outcome::Nothing)
             }
             "finish" => {
-                let flow = self.flows.get_mut(text(step, "flow")?).ok_or("no flow of that name")?;
+                let flow = self.flows.get(text(step, "flow")?).ok_or("no flow of that name")?;
                 let back = self.callbacks.get(text(step, "callback")?).ok_or("no callback of that name")?;
-                tokens(self.client.finish(flow, back))
+                tokens(self.client.finish(flow, back.clone()).and_then(Job::run))
             }
-            "refresh" => tokens(self.client.refresh()),
-            "valid_tokens" => tokens(self.client.valid_tokens()),
+            "refresh" => tokens(self.client.refresh().run()),
+            "valid_tokens" => tokens(self.client.valid_tokens().run()),
             "tokens" => self.client.tokens().map(Outcome::Tokens),
-            "get" => self.client.get(text(step, "path")?).map(Outcome::Response),
-            "revoke" => match text(step, "token")? {
-                "access_token" => nothing(self.client.revoke(TokenKind::AccessToken)),
-                "refresh_token" => nothing(self.client.revoke(TokenKind::RefreshToken)),
-                other => return Err(format!("unknown token {other:?}")),
-            },
-            "sign_out" => nothing(self.client.sign_out()),
+            "get" => self.client.get(text(step, "path")?.to_owned()).run().map(Outcome::Response),
+            "revoke" => nothing(self.client.revoke(Some(text(step, "token")?)).and_then(Job::run)),
+            "sign_out" => nothing(self.client.sign_out().run()),
             "knobs" => {
                 obj(step.get("set").ok_or("knobs needs set")?, "set")?;
                 self.server.control(Method::Post, "/_dev/knobs", step.get("set"))?;
@@ -396,15 +360,15 @@ fn run_file(server: &Devserver, path: &Path) -> Result<(), String> {
         std::process::id(),
         path.file_stem().unwrap().to_string_lossy()
     ));
-    let client = Client::new(config(scenario)?);
-    let (client, store_file) = match opt_text(scenario, "store")?.unwrap_or("memory") {
-        "memory" => (client, None),
+    let (store, store_file) = match opt_text(scenario, "store")?.unwrap_or("memory") {
+        "memory" => (StoreSpec::Memory, None),
         "file" => {
             let file = dir.join("tokens.json");
-            (client.with_store(Arc::new(FileStore::new(&file))), Some(file))
+            (StoreSpec::File(file.clone()), Some(file))
         }
         other => return Err(format!("unknown store {other:?}")),
     };
+    let client = ClientHandle::new(config(scenario)?, store);
     let mut run = Run {
         server,
         client,
