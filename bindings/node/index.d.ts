@@ -330,16 +330,16 @@ export interface Tokens {
   accessToken: string
   /** Always `Bearer`. */
   tokenType: string
+  /** Unix seconds at which the tokens were received. */
+  issuedAt: number
+  /** Every other field of the token response. */
+  extra: Record<string, unknown>
   /** The refresh token, if any. */
   refreshToken?: string
   /** Unix seconds at which the access token expires, if the server said. */
   expiresAt?: number
-  /** Unix seconds at which the tokens were received. */
-  issuedAt: number
   /** The granted scope. */
   scope?: string
   /** The OpenID Connect ID token (not validated). */
   idToken?: string
-  /** Every other field of the token response. */
-  extra: Record<string, unknown>
 }

@@ -7,26 +7,7 @@ use napi::bindgen_prelude::{Buffer, Either, FromNapiValue, Function, JsObjectVal
 use napi::{Env, JsValue, ValueType};
 
 use crate::error::{self, OrThrow};
-use crate::v8_objects::{self, BodyIn};
-
-/// A request to send, as `fetch(request.url, request)` takes it: redirects are never followed.
-// Made in `v8_objects::Request`; this declaration gives index.d.ts its type.
-#[allow(dead_code)]
-#[napi(object, js_name = "HttpRequest")]
-pub struct JsHttpRequest {
-    /// `GET` or `POST`.
-    #[napi(ts_type = "'GET' | 'POST'")]
-    pub method: String,
-    /// The absolute URL.
-    pub url: String,
-    /// Header names and values, in order.
-    pub headers: Vec<(String, String)>,
-    /// The body (form-encoded text); absent for GET.
-    pub body: Option<String>,
-    /// Always `'manual'`: token requests must not follow redirects.
-    #[napi(ts_type = "'manual'")]
-    pub redirect: Option<String>,
-}
+use crate::v8_objects::{self, BodyIn, Tokens};
 
 /// A request handed to `authorize()` or `send()`.
 #[napi(object, js_name = "ApiRequest")]
@@ -54,29 +35,6 @@ pub struct JsHttpResponse {
     /// The body as text or bytes.
     #[napi(ts_type = "string | Buffer")]
     pub body: Option<BodyIn>,
-}
-
-/// The tokens a flow, client or store holds (Unix seconds for the times).
-// Made in `v8_objects::TokensOut`; read back by `tokens_in`.
-#[napi(object, object_to_js = false)]
-pub struct Tokens {
-    /// The access token.
-    pub access_token: String,
-    /// Always `Bearer`.
-    pub token_type: String,
-    /// The refresh token, if any.
-    pub refresh_token: Option<String>,
-    /// Unix seconds at which the access token expires, if the server said.
-    pub expires_at: Option<f64>,
-    /// Unix seconds at which the tokens were received.
-    pub issued_at: f64,
-    /// The granted scope.
-    pub scope: Option<String>,
-    /// The OpenID Connect ID token (not validated).
-    pub id_token: Option<String>,
-    /// Every other field of the token response.
-    #[napi(ts_type = "Record<string, unknown>")]
-    pub extra: serde_json::Value,
 }
 
 /// A token set from its JS object.
@@ -109,7 +67,7 @@ pub fn warnings(w: &[Warning]) -> Vec<serde_json::Value> {
     w.iter().map(|w| serde_json::to_value(w).unwrap_or_default()).collect()
 }
 
-/// A request's JS object (made in [`v8_objects`], shaped as [`JsHttpRequest`]).
+/// A request's JS object (made in [`v8_objects`]).
 pub fn request_out(r: HttpRequest) -> v8_objects::Request {
     v8_objects::Request(r)
 }

@@ -7,12 +7,12 @@ use authflow::{HttpResponse, TokenSet};
 use authflow_bind::{FlowHandle, Randomness};
 use napi::Env;
 
-use crate::client::ApiResponse;
-use crate::convert::{self, JsHttpResponse, JsRequestInit, Tokens};
+use crate::convert::{self, JsHttpResponse, JsRequestInit};
 use crate::error::OrThrow;
 use crate::promise::{self, Promised};
 use crate::provider::ClientConfig;
-use crate::v8_objects::{Request, TokensOut};
+use crate::response::ApiResponse;
+use crate::v8_objects::{Request, Tokens, TokensOut};
 
 /// Options of `Flow.start()`.
 #[napi(object)]

@@ -17,11 +17,13 @@ mod flow;
 mod loop_polling;
 mod promise;
 mod provider;
+mod response;
 mod spin_thread;
 mod store;
 mod v8_objects;
 
-pub use client::{ApiResponse, Client};
+pub use client::Client;
 pub use flow::Flow;
 pub use provider::{ClientConfig, Provider};
+pub use response::ApiResponse;
 pub use store::{FileStore, MemoryStore};

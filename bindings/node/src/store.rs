@@ -3,9 +3,9 @@
 use authflow_bind::StoreHandle;
 use napi::Env;
 
-use crate::convert::{self, Tokens};
+use crate::convert;
 use crate::error::OrThrow;
-use crate::v8_objects::TokensOut;
+use crate::v8_objects::{Tokens, TokensOut};
 
 /// Tokens in memory, lost with the process; `new MemoryStore(tokens?)`.
 #[napi]

@@ -13,11 +13,10 @@
 #![allow(unsafe_code)]
 
 use std::cell::RefCell;
-use std::ffi::CStr;
 use std::ptr;
 
 use authflow::{HttpRequest, TokenSet};
-use napi::bindgen_prelude::{FromNapiValue, ToNapiValue, TypeName, Unknown};
+use napi::bindgen_prelude::{FromNapiValue, Null, ToNapiValue, TypeName, Unknown};
 use napi::{check_status, sys, JsValue, ValueType};
 
 /// The env of the Node-API call being served, on the JS thread that serves it.
@@ -52,67 +51,10 @@ impl Scope {
         Ok(value)
     }
 
-    fn number(self, n: f64) -> napi::Result<Value> {
-        let mut value = ptr::null_mut();
-        // SAFETY: the env is live (see `Scope`) and `value` is a local out-pointer.
-        check_status!(unsafe { sys::napi_create_double(self.0, n, &mut value) })?;
-        Ok(value)
-    }
-
-    fn undefined(self) -> napi::Result<Value> {
-        let mut value = ptr::null_mut();
-        // SAFETY: the env is live (see `Scope`) and `value` is a local out-pointer.
-        check_status!(unsafe { sys::napi_get_undefined(self.0, &mut value) })?;
-        Ok(value)
-    }
-
-    fn null(self) -> napi::Result<Value> {
-        let mut value = ptr::null_mut();
-        // SAFETY: the env is live (see `Scope`) and `value` is a local out-pointer.
-        check_status!(unsafe { sys::napi_get_null(self.0, &mut value) })?;
-        Ok(value)
-    }
-
-    fn json(self, json: serde_json::Value) -> napi::Result<Value> {
+    /// A value as napi-rs converts it (numbers, `()` as undefined, `Null`, JSON, `#[napi(object)]` structs).
+    fn plain<T: ToNapiValue>(self, value: T) -> napi::Result<Value> {
         // SAFETY: the env is live (see `Scope`), which is all napi-rs's conversion requires.
-        unsafe { serde_json::Value::to_napi_value(self.0, json) }
-    }
-
-    /// A plain object with these data properties (writable, enumerable, configurable), in order.
-    fn object(self, props: &[(&'static CStr, Value)]) -> napi::Result<Value> {
-        let descriptors: Vec<sys::napi_property_descriptor> = props
-            .iter()
-            .map(|&(name, value)| sys::napi_property_descriptor {
-                utf8name: name.as_ptr(),
-                name: ptr::null_mut(),
-                method: None,
-                getter: None,
-                setter: None,
-                value,
-                attributes: sys::PropertyAttributes::writable
-                    | sys::PropertyAttributes::enumerable
-                    | sys::PropertyAttributes::configurable,
-                data: ptr::null_mut(),
-            })
-            .collect();
-        let mut obj = ptr::null_mut();
-        // SAFETY: the env is live (see `Scope`); the descriptors point at NUL-terminated static
-        // names and at values of this call, and `descriptors` outlives both calls.
-        check_status!(unsafe { sys::napi_create_object(self.0, &mut obj) })?;
-        // SAFETY: as above; `obj` was just made in this env.
-        check_status!(unsafe { sys::napi_define_properties(self.0, obj, descriptors.len(), descriptors.as_ptr()) })?;
-        Ok(obj)
-    }
-
-    fn array(self, items: &[Value]) -> napi::Result<Value> {
-        let mut array = ptr::null_mut();
-        // SAFETY: the env is live (see `Scope`) and `array` is a local out-pointer.
-        check_status!(unsafe { sys::napi_create_array_with_length(self.0, items.len(), &mut array) })?;
-        for (i, &item) in items.iter().enumerate() {
-            // SAFETY: `array` and `item` are handles of this call (see `Scope`).
-            check_status!(unsafe { sys::napi_set_element(self.0, array, i as u32, item) })?;
-        }
-        Ok(array)
+        unsafe { T::to_napi_value(self.0, value) }
     }
 
     /// The elements of a JS array; `None` if the value is not an array.
@@ -137,7 +79,7 @@ impl Scope {
     }
 
     fn call(self, f: Value, args: &[Value]) -> napi::Result<Value> {
-        let this = self.undefined()?;
+        let this = self.plain(())?;
         let mut result = ptr::null_mut();
         // SAFETY: the env is live, `f` and `args` are handles of this call (see `Scope`), and
         // `args` outlives the call.
@@ -223,8 +165,63 @@ impl Scope {
 
 // ---------------------------------------------------------------- safe code from here on
 
+/// A request to send, as `fetch(request.url, request)` takes it: redirects are never followed.
+#[napi(object, js_name = "HttpRequest")]
+pub struct JsHttpRequest {
+    /// `GET` or `POST`.
+    #[napi(ts_type = "'GET' | 'POST'")]
+    pub method: String,
+    /// The absolute URL.
+    pub url: String,
+    /// Header names and values, in order.
+    pub headers: Vec<(String, String)>,
+    /// The body (form-encoded text); absent for GET.
+    pub body: Option<String>,
+    /// Always `'manual'`: token requests must not follow redirects.
+    #[napi(ts_type = "'manual'")]
+    pub redirect: Option<String>,
+}
+
+/// The tokens a flow, client or store holds (Unix seconds for the times).
+#[napi(object)]
+pub struct Tokens {
+    /// The access token.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Unix seconds at which the tokens were received.
+    pub issued_at: f64,
+    /// Every other field of the token response.
+    #[napi(ts_type = "Record<string, unknown>")]
+    pub extra: serde_json::Value,
+    /// The refresh token, if any.
+    pub refresh_token: Option<String>,
+    /// Unix seconds at which the access token expires, if the server said.
+    pub expires_at: Option<f64>,
+    /// The granted scope.
+    pub scope: Option<String>,
+    /// The OpenID Connect ID token (not validated).
+    pub id_token: Option<String>,
+}
+
+impl From<TokenSet> for Tokens {
+    fn from(t: TokenSet) -> Tokens {
+        Tokens {
+            access_token: t.access_token.expose().to_owned(),
+            token_type: t.token_type,
+            issued_at: t.issued_at as f64,
+            extra: serde_json::Value::Object(t.extra),
+            refresh_token: t.refresh_token.map(|r| r.expose().to_owned()),
+            expires_at: t.expires_at.map(|e| e as f64),
+            scope: t.scope,
+            id_token: t.id_token.map(|i| i.expose().to_owned()),
+        }
+    }
+}
+
 /// JS functions that build the returned objects; null where JS code cannot be generated
-/// (`--disallow-code-generation-from-strings`): the objects are then defined property by property.
+/// (`--disallow-code-generation-from-strings`): napi-rs then makes them from [`JsHttpRequest`]
+/// and [`Tokens`], with the same keys in the same order.
 struct Factories {
     env: sys::napi_env,
     /// `(method, url, body, ...headerNamesAndValues) => request`.
@@ -306,33 +303,21 @@ impl ToNapiValue for Request {
 }
 
 fn request(s: Scope, r: HttpRequest) -> napi::Result<Value> {
-    let body = (!r.body.is_empty()).then(|| String::from_utf8_lossy(&r.body));
-    if let Some(f) = factory(s, |c| c.request)? {
-        let mut args = Vec::with_capacity(3 + 2 * r.headers.len());
-        args.push(s.string(r.method.as_str())?);
-        args.push(s.string(&r.url)?);
-        args.push(match &body {
-            Some(body) => s.string(body)?,
-            None => s.undefined()?,
-        });
-        for (name, value) in &r.headers {
-            args.push(s.string(name)?);
-            args.push(s.string(value)?);
-        }
-        return s.call(f, &args);
+    let body = (!r.body.is_empty()).then(|| String::from_utf8_lossy(&r.body).into_owned());
+    let Some(f) = factory(s, |c| c.request)? else {
+        let redirect = Some("manual".to_owned());
+        let (method, url, headers) = (r.method.as_str().to_owned(), r.url, r.headers);
+        return s.plain(JsHttpRequest { method, url, headers, body, redirect });
+    };
+    let mut args = Vec::with_capacity(3 + 2 * r.headers.len());
+    args.push(s.string(r.method.as_str())?);
+    args.push(s.string(&r.url)?);
+    args.push(body.as_deref().map_or_else(|| s.plain(()), |b| s.string(b))?);
+    for (name, value) in &r.headers {
+        args.push(s.string(name)?);
+        args.push(s.string(value)?);
     }
-    let pairs = r
-        .headers
-        .iter()
-        .map(|(name, value)| s.array(&[s.string(name)?, s.string(value)?]))
-        .collect::<napi::Result<Vec<_>>>()?;
-    let mut props = vec![(c"method", s.string(r.method.as_str())?), (c"url", s.string(&r.url)?)];
-    props.push((c"headers", s.array(&pairs)?));
-    if let Some(body) = &body {
-        props.push((c"body", s.string(body)?));
-    }
-    props.push((c"redirect", s.string("manual")?));
-    s.object(&props)
+    s.call(f, &args)
 }
 
 /// A token set as the `Tokens` object, or `null`.
@@ -353,38 +338,25 @@ impl ToNapiValue for TokensOut {
     unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> napi::Result<Value> {
         match val.0 {
             Some(t) => tokens(Scope(env), t),
-            None => Scope(env).null(),
+            None => Scope(env).plain(Null),
         }
     }
 }
 
 fn tokens(s: Scope, t: TokenSet) -> napi::Result<Value> {
-    let extra = if t.extra.is_empty() { s.object(&[])? } else { s.json(serde_json::Value::Object(t.extra))? };
-    let (access, token_type, issued) =
-        (s.string(t.access_token.expose())?, s.string(&t.token_type)?, s.number(t.issued_at as f64)?);
-    let refresh = t.refresh_token.as_ref().map(|r| s.string(r.expose())).transpose()?;
-    let expires = t.expires_at.map(|e| s.number(e as f64)).transpose()?;
-    let scope = t.scope.as_deref().map(|v| s.string(v)).transpose()?;
-    let id = t.id_token.as_ref().map(|i| s.string(i.expose())).transpose()?;
-    if let Some(f) = factory(s, |c| c.tokens)? {
-        let or_undefined = |v: Option<Value>| v.map_or_else(|| s.undefined(), Ok);
-        let args = [
-            access,
-            token_type,
-            issued,
-            extra,
-            or_undefined(refresh)?,
-            or_undefined(expires)?,
-            or_undefined(scope)?,
-            or_undefined(id)?,
-        ];
-        return s.call(f, &args);
-    }
-    let mut props =
-        vec![(c"accessToken", access), (c"tokenType", token_type), (c"issuedAt", issued), (c"extra", extra)];
-    let optional = [(c"refreshToken", refresh), (c"expiresAt", expires), (c"scope", scope), (c"idToken", id)];
-    props.extend(optional.into_iter().filter_map(|(name, value)| Some((name, value?))));
-    s.object(&props)
+    let Some(f) = factory(s, |c| c.tokens)? else { return s.plain(Tokens::from(t)) };
+    let or_undefined = |v: Option<napi::Result<Value>>| v.unwrap_or_else(|| s.plain(()));
+    let args = [
+        s.string(t.access_token.expose())?,
+        s.string(&t.token_type)?,
+        s.plain(t.issued_at as f64)?,
+        s.plain(serde_json::Value::Object(t.extra))?,
+        or_undefined(t.refresh_token.as_ref().map(|r| s.string(r.expose())))?,
+        or_undefined(t.expires_at.map(|e| s.plain(e as f64)))?,
+        or_undefined(t.scope.as_deref().map(|v| s.string(v)))?,
+        or_undefined(t.id_token.as_ref().map(|i| s.string(i.expose())))?,
+    ];
+    s.call(f, &args)
 }
 
 /// A JS string read with one call into a stack buffer when it is short; `None` if not a string.

@@ -134,10 +134,19 @@ test('a code is exchanged once: a second finish is ERR_INVALID_STATE, two at onc
   const client = sipgate()
   const flow = client.start()
   const location = await approve(flow.authorizationUrl)
-  const first = client.finish(flow, location)
-  assert.equal(flow.busy, true)
-  await assert.rejects(client.finish(flow, location), { code: 'ERR_INVALID_STATE' })
-  await first
+  // A slow token endpoint keeps the first exchange in flight while the second call is made.
+  await server.knobs({ slow_ms: 100 })
+  try {
+    const first = client.finish(flow, location)
+    assert.equal(flow.busy, true)
+    await assert.rejects(client.finish(flow, location), { code: 'ERR_INVALID_STATE' })
+    await assert.rejects(flow.exchange(), { code: 'ERR_INVALID_STATE' })
+    assert.throws(() => flow.exchangeRequest(), { code: 'ERR_INVALID_STATE' })
+    await first
+  } finally {
+    await server.reset()
+  }
+  assert.equal(flow.busy, false)
   await assert.rejects(client.finish(flow, location), { code: 'ERR_INVALID_STATE' })
 })
 

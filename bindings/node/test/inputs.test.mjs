@@ -1,6 +1,7 @@
 // Bad inputs: every misuse is a thrown Error with a code, never a crash or a silent default.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { createRequire } from 'node:module'
@@ -157,4 +158,20 @@ test('Client: a busy flow, a missing store entry, and bad store paths reject wit
   // Argument errors are thrown at the call, before any Promise exists.
   assert.throws(() => client.login({ timeout: -1 }), { code: 'ERR_CONFIG' })
   assert.throws(() => Flow.start(config()).send({ method: 'PUT', url: 'https://api.example/x' }), { code: 'ERR_CONFIG' })
+})
+
+test('requests and tokens are the same objects when JS code generation is disallowed', () => {
+  const script = `
+    import { ClientConfig, Flow, Provider } from ${JSON.stringify(new URL('../index.mjs', import.meta.url).href)}
+    const config = new ClientConfig({ provider: Provider.generic('https://as.example/authorize', 'https://as.example/token'), clientId: 'c', clientSecret: 's', redirectUri: 'http://127.0.0.1:9/cb' })
+    const flow = Flow.start(config, { now: 1700000000, seed: 3 })
+    flow.callback('/cb?code=abc&state=' + flow.stateParam)
+    const request = flow.exchangeRequest()
+    flow.exchangeResponse({ status: 200, headers: [['content-type', 'application/json']], body: '{"access_token":"AT","token_type":"Bearer","expires_in":60,"refresh_token":"RT","x":[1]}' }, 1700000000)
+    const api = flow.authorize({ url: 'https://api.example/me' })
+    console.log(JSON.stringify([request, flow.tokens, api, Object.keys(flow.tokens), Object.keys(api)]))`
+  const run = (...flags) => execFileSync(process.execPath, [...flags, '--input-type=module', '-e', script], { encoding: 'utf8' })
+  const normal = run()
+  assert.match(normal, /"accessToken":"AT"/)
+  assert.equal(run('--disallow-code-generation-from-strings'), normal)
 })
