@@ -3,12 +3,12 @@
 
 use authflow::{HttpResponse, TokenSet};
 use authflow_bind::{ClientHandle, LoginSpec, StoreSpec};
-use napi::bindgen_prelude::{ClassInstance, Either3, Object};
+use napi::bindgen_prelude::{ClassInstance, Either3, FromNapiValue, Object, Unknown};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
-use napi::{Env, Status};
+use napi::{Env, Status, ValueType};
 
 use crate::convert::{self, JsRequestInit};
-use crate::error::OrThrow;
+use crate::error::{self, OrThrow};
 use crate::flow::Flow;
 use crate::promise::{self, Promised};
 use crate::provider::ClientConfig;
@@ -42,9 +42,21 @@ impl Client {
         constructor,
         ts_args_type = "config: ClientConfig, options?: { store?: 'memory' | string | MemoryStore | FileStore }"
     )]
-    pub fn new(config: &ClientConfig, options: Option<Object>) -> napi::Result<Client> {
+    pub fn new(env: Env, config: &ClientConfig, options: Option<Object>) -> napi::Result<Client> {
         type Choice<'a> = Either3<String, ClassInstance<'a, MemoryStore>, ClassInstance<'a, FileStore>>;
-        let store = match options.map(|o| o.get::<Choice>("store")).transpose()?.flatten() {
+        let given = options.map(|o| o.get::<Unknown>("store")).transpose()?.flatten();
+        let choice = match given {
+            Some(value) if !matches!(value.get_type()?, ValueType::Undefined | ValueType::Null) => {
+                Some(Choice::from_unknown(value).map_err(|_| {
+                    error::config(
+                        &env,
+                        "store must be 'memory', the path of a token file, a MemoryStore or a FileStore",
+                    )
+                })?)
+            }
+            _ => None,
+        };
+        let store = match choice {
             None => StoreSpec::Memory,
             Some(Either3::A(name)) => StoreSpec::named(&name),
             Some(Either3::B(memory)) => StoreSpec::Handle(memory.handle.clone()),

@@ -175,3 +175,23 @@ test('requests and tokens are the same objects when JS code generation is disall
   assert.match(normal, /"accessToken":"AT"/)
   assert.equal(run('--disallow-code-generation-from-strings'), normal)
 })
+
+test("README's table of error codes is the core's table (docs/errors.md)", () => {
+  const rows = (text, header) => {
+    const lines = text.split('\n')
+    const start = lines.findIndex((l) => l.startsWith(header))
+    assert.ok(start >= 0, `no table starting ${header}`)
+    const body = []
+    for (const line of lines.slice(start + 2)) {
+      if (!line.startsWith('|')) break
+      body.push(line.split('|').slice(1, -1).map((cell) => cell.trim()))
+    }
+    return body
+  }
+  const names = (cell) => [...new Set([...cell.matchAll(/`([a-zA-Z_]+)`/g)].map(([, n]) => n.replace(/_([a-z])/g, (_, c) => c.toUpperCase())))]
+  const fromCore = rows(readFileSync(`${root}/docs/errors.md`, 'utf8'), '| kind | category |')
+    .map(([, category, , type, code, fields]) => [code, type, category, fields === 'none' ? [] : names(fields)].join(' '))
+  const fromReadme = rows(readFileSync(new URL('../README.md', import.meta.url), 'utf8'), '| `code` | `name` |')
+    .map(([code, type, category, fields]) => [code, type, category, names(fields)].join(' '))
+  assert.deepEqual(fromReadme, fromCore)
+})

@@ -91,6 +91,18 @@ test('login timeout: 0, NaN, -1 and 1e19 are refused with ERR_CONFIG at the call
   }
 })
 
+test('times, skews and seeds are checked: -1, NaN, Infinity and 1e19 are ERR_CONFIG, a seed is whole', () => {
+  const config = new ClientConfig({ provider: Provider.generic('https://as.example/a', 'https://as.example/t'), clientId: 'c', clientSecret: 's', redirectUri: 'http://127.0.0.1:9/cb' })
+  const flow = Flow.start(config)
+  for (const bad of [-1, NaN, Infinity, 1e19]) {
+    for (const call of [() => Flow.start(config, { now: bad }), () => flow.expiresWithin(undefined, bad), () => flow.refreshDue(bad), () => Flow.start(config, { seed: bad })]) {
+      assert.throws(call, { code: 'ERR_CONFIG' }, String(bad))
+    }
+  }
+  assert.throws(() => Flow.start(config, { seed: 1.5 }), { code: 'ERR_CONFIG' })
+  assert.equal(Flow.start(config, { now: 1.9, seed: 7 }).authorizationUrl, Flow.start(config, { now: 1, seed: 7 }).authorizationUrl, 'a fraction of a second is dropped')
+})
+
 test('responses handed in: status 99, 600 and -1 are ERR_CONFIG', () => {
   const config = new ClientConfig({ provider: Provider.generic('https://as.example/a', 'https://as.example/t'), clientId: 'c', clientSecret: 's', redirectUri: 'http://127.0.0.1:9/cb' })
   const flow = Flow.start(config, { seed: 1 })
@@ -127,7 +139,8 @@ test('stores: none, "memory", a path, a MemoryStore, a FileStore', async () => {
   file.clear()
   assert.equal(memory.load(), null)
   assert.equal(file.load(), null)
-  assert.throws(() => new Client(sipgateConfig(), { store: 42 }), Error)
+  assert.throws(() => new Client(sipgateConfig(), { store: 42 }), { code: 'ERR_CONFIG' })
+  assert.throws(() => new Client(sipgateConfig(), { store: new Map() }), { code: 'ERR_CONFIG' })
 })
 
 test('errors: name, code, kind, category and the fields of their kind, camelCase', async () => {
