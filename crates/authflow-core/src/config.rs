@@ -267,8 +267,15 @@ impl ClientConfig {
     }
 
     /// Checks what the fields alone cannot promise: a secret where the auth method needs one,
-    /// no reserved name among the extra parameters.
+    /// an issuer where `iss` is required, no reserved name among the extra parameters.
     pub fn validate(&self) -> Result<(), Error> {
+        if self.provider.require_iss && self.provider.issuer.is_none() {
+            // Without an issuer there is nothing to compare `iss` with: the check would be skipped.
+            return Err(Error::config(format!(
+                "provider {} requires iss on the callback (require_iss) but declares no issuer to check it against",
+                self.provider.name
+            )));
+        }
         if self.provider.client_auth != ClientAuth::None && self.client_secret.is_none() {
             return Err(Error::config(format!(
                 "provider {} authenticates the client with a secret, but none is configured",
@@ -332,6 +339,19 @@ mod tests {
         assert!(ClientConfig::new(p.clone(), "c", "http://example.com/cb").is_err());
         assert!(ClientConfig::new(p.clone(), "c", "https://example.com/cb#x").is_err());
         assert!(ClientConfig::new(p, "", "https://example.com/cb").is_err());
+    }
+
+    #[test]
+    fn require_iss_needs_an_issuer() {
+        let mut p = Provider::generic("https://a.example/auth", "https://a.example/token").unwrap();
+        p.require_iss = true;
+        let config = ClientConfig::new(p.clone(), "c", "http://localhost:8080/oauth").unwrap().with_secret("s");
+        let err = config.validate().unwrap_err();
+        assert_eq!(err.kind(), "config");
+        assert!(err.to_string().contains("declares no issuer"), "{err}");
+        p.issuer = Some("https://a.example".into());
+        let config = ClientConfig::new(p, "c", "http://localhost:8080/oauth").unwrap().with_secret("s");
+        assert!(config.validate().is_ok());
     }
 
     #[test]
