@@ -172,9 +172,13 @@ fn with_slash(s: &str) -> String {
     }
 }
 
-/// Parses an endpoint and requires HTTPS unless the host is a loopback address.
+/// Parses an endpoint and requires HTTPS unless the host is a loopback address, and no fragment.
+///
+/// RFC 6749 §3.1 forbids a fragment in an endpoint: parameters appended after one
+/// (`/auth#x?response_type=code...`) never reach the server.
 pub fn endpoint(what: &str, raw: &str) -> Result<Url, Error> {
     let url = Url::parse(raw).map_err(|e| Error::config(format!("{what} {raw:?} is not a url: {e}")))?;
+    no_fragment(what, &url)?;
     match url.scheme() {
         "https" => Ok(url),
         "http" if is_loopback(&url) => Ok(url),
@@ -184,6 +188,16 @@ pub fn endpoint(what: &str, raw: &str) -> Result<Url, Error> {
         ))),
         other => Err(Error::config(format!("{what} has unsupported scheme {other:?}"))),
     }
+}
+
+fn no_fragment(what: &str, url: &Url) -> Result<(), Error> {
+    if url.fragment().is_some() {
+        return Err(Error::config(format!(
+            "{what} {} must not contain a fragment (RFC 6749 3.1): the parameters after it would never reach the server",
+            without_query(url)
+        )));
+    }
+    Ok(())
 }
 
 /// True for `localhost`, 127.0.0.0/8 and `[::1]`.
@@ -269,6 +283,17 @@ impl ClientConfig {
     /// Checks what the fields alone cannot promise: a secret where the auth method needs one,
     /// an issuer where `iss` is required, no reserved name among the extra parameters.
     pub fn validate(&self) -> Result<(), Error> {
+        // The fields are public: endpoints set directly never went through `endpoint()`.
+        let p = &self.provider;
+        for (what, url) in [
+            ("authorization endpoint", Some(&p.authorization_endpoint)),
+            ("token endpoint", Some(&p.token_endpoint)),
+            ("revocation endpoint", p.revocation_endpoint.as_ref()),
+        ] {
+            if let Some(url) = url {
+                no_fragment(what, url)?;
+            }
+        }
         if self.provider.require_iss && self.provider.issuer.is_none() {
             // Without an issuer there is nothing to compare `iss` with: the check would be skipped.
             return Err(Error::config(format!(
@@ -329,6 +354,22 @@ mod tests {
         assert!(endpoint("x", "http://[::1]:8/t").is_ok());
         let err = endpoint("token endpoint", "http://example.com/t").unwrap_err();
         assert!(err.to_string().contains("must use https"), "{err}");
+    }
+
+    #[test]
+    fn endpoints_with_a_fragment_are_refused() {
+        for raw in ["https://as.example/auth#x", "https://as.example/auth#", "http://127.0.0.1:9/t#frag"] {
+            let err = endpoint("authorization endpoint", raw).unwrap_err();
+            assert!(err.to_string().contains("must not contain a fragment"), "{raw}: {err}");
+        }
+        assert!(Provider::generic("https://as.example/auth#x", "https://as.example/token").is_err());
+        assert!(Provider::phorge("https://phorge.example#x").is_err());
+        assert!(Provider::sipgate_at("https://login.example#x", "https://api.example", "r").is_err());
+        // Set directly, past `endpoint()`: the configuration check refuses it.
+        let mut p = Provider::generic("https://as.example/auth", "https://as.example/token").unwrap();
+        p.authorization_endpoint = Url::parse("https://as.example/auth#x").unwrap();
+        let config = ClientConfig::new(p, "c", "http://localhost:8080/oauth").unwrap().with_secret("s");
+        assert!(config.validate().unwrap_err().to_string().contains("fragment"));
     }
 
     #[test]
