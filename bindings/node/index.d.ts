@@ -95,11 +95,11 @@ export declare class FileStore {
   constructor(path: string)
   /** The token file. */
   get path(): string
-  /** The stored tokens, or `null`; `ERR_STORAGE` if the file cannot be read. */
+  /** The stored tokens, or `null`; `ERR_STORAGE` if the store cannot be read. */
   load(): Tokens | null
-  /** Replaces the stored tokens (written to a temporary file, then renamed over the old one). */
+  /** Replaces the stored tokens (a file is written to a temporary file, then renamed over the old one). */
   save(tokens: Tokens): void
-  /** Forgets the stored tokens (removes the file). */
+  /** Forgets the stored tokens. */
   clear(): void
 }
 
@@ -171,9 +171,9 @@ export declare class Flow {
 export declare class MemoryStore {
   /** An empty store, or one holding `tokens`. */
   constructor(tokens?: Tokens | undefined | null)
-  /** The stored tokens, or `null`. */
+  /** The stored tokens, or `null`; `ERR_STORAGE` if the store cannot be read. */
   load(): Tokens | null
-  /** Replaces the stored tokens. */
+  /** Replaces the stored tokens (a file is written to a temporary file, then renamed over the old one). */
   save(tokens: Tokens): void
   /** Forgets the stored tokens. */
   clear(): void

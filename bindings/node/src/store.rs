@@ -19,12 +19,30 @@ pub struct FileStore {
     pub(crate) handle: StoreHandle,
 }
 
-fn load(env: &Env, store: &StoreHandle) -> napi::Result<TokensOut> {
-    Ok(TokensOut(store.load().or_throw(env)?))
-}
+/// `load`, `save` and `clear`, the same for every store class.
+macro_rules! store_methods {
+    ($class:ident) => {
+        #[napi]
+        impl $class {
+            /// The stored tokens, or `null`; `ERR_STORAGE` if the store cannot be read.
+            #[napi(ts_return_type = "Tokens | null")]
+            pub fn load(&self, env: Env) -> napi::Result<TokensOut> {
+                Ok(TokensOut(self.handle.load().or_throw(&env)?))
+            }
 
-fn save(env: &Env, store: &StoreHandle, tokens: Tokens) -> napi::Result<()> {
-    store.save(&convert::tokens_in(env, tokens)?).or_throw(env)
+            /// Replaces the stored tokens (a file is written to a temporary file, then renamed over the old one).
+            #[napi]
+            pub fn save(&self, env: Env, tokens: Tokens) -> napi::Result<()> {
+                self.handle.save(&convert::tokens_in(&env, tokens)?).or_throw(&env)
+            }
+
+            /// Forgets the stored tokens.
+            #[napi]
+            pub fn clear(&self, env: Env) -> napi::Result<()> {
+                self.handle.clear().or_throw(&env)
+            }
+        }
+    };
 }
 
 #[napi]
@@ -34,24 +52,6 @@ impl MemoryStore {
     pub fn new(env: Env, tokens: Option<Tokens>) -> napi::Result<MemoryStore> {
         let tokens = tokens.map(|t| convert::tokens_in(&env, t)).transpose()?;
         Ok(MemoryStore { handle: StoreHandle::memory(tokens) })
-    }
-
-    /// The stored tokens, or `null`.
-    #[napi(ts_return_type = "Tokens | null")]
-    pub fn load(&self, env: Env) -> napi::Result<TokensOut> {
-        load(&env, &self.handle)
-    }
-
-    /// Replaces the stored tokens.
-    #[napi]
-    pub fn save(&self, env: Env, tokens: Tokens) -> napi::Result<()> {
-        save(&env, &self.handle, tokens)
-    }
-
-    /// Forgets the stored tokens.
-    #[napi]
-    pub fn clear(&self, env: Env) -> napi::Result<()> {
-        self.handle.clear().or_throw(&env)
     }
 }
 
@@ -68,22 +68,7 @@ impl FileStore {
     pub fn path(&self) -> String {
         self.handle.path().unwrap_or_default()
     }
-
-    /// The stored tokens, or `null`; `ERR_STORAGE` if the file cannot be read.
-    #[napi(ts_return_type = "Tokens | null")]
-    pub fn load(&self, env: Env) -> napi::Result<TokensOut> {
-        load(&env, &self.handle)
-    }
-
-    /// Replaces the stored tokens (written to a temporary file, then renamed over the old one).
-    #[napi]
-    pub fn save(&self, env: Env, tokens: Tokens) -> napi::Result<()> {
-        save(&env, &self.handle, tokens)
-    }
-
-    /// Forgets the stored tokens (removes the file).
-    #[napi]
-    pub fn clear(&self, env: Env) -> napi::Result<()> {
-        self.handle.clear().or_throw(&env)
-    }
 }
+
+store_methods!(MemoryStore);
+store_methods!(FileStore);
