@@ -109,7 +109,7 @@ impl Provider {
 
     /// Speakap for a network's subdomain (`https://{network}.speakap.com/auth`).
     pub fn speakap(network: &str) -> Result<Self, Error> {
-        if network.is_empty() || !network.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        if !is_label(network) {
             return Err(Error::config(format!("speakap network {network:?} must be a subdomain label")));
         }
         Self::speakap_from_network_auth_url(&format!("https://{network}.speakap.com/auth"))
@@ -117,18 +117,46 @@ impl Provider {
 
     /// Speakap from the `network_auth_url` the app's external URL received.
     ///
-    /// The value arrives as a query parameter anyone can set, so it must be an HTTPS
-    /// URL on a `*.speakap.com` network host: users are never sent elsewhere to sign in.
+    /// The value arrives as a query parameter anyone can set, so only what Speakap hands
+    /// out is accepted: `https://{network}.speakap.com/auth`, with a single-label network
+    /// host, the path `/auth`, and no port, userinfo, query or fragment. A query would put
+    /// parameters in front of authflow's own (`?response_type=token&redirect_uri=...`: every
+    /// parameter twice, RFC 6749 §3.1), another path or port another page to sign in on.
+    /// Anything else is a configuration error: users are never sent elsewhere to sign in.
+    /// URL parsing normalizes what cannot matter (an upper-case host, the default port `:443`).
     pub fn speakap_from_network_auth_url(network_auth_url: &str) -> Result<Self, Error> {
         let url = endpoint("network_auth_url", network_auth_url)?;
         let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
-        let network = host.strip_suffix(".speakap.com").filter(|n| !n.is_empty() && !n.contains('.'));
-        if url.scheme() != "https" || network.is_none() {
+        let network = host.strip_suffix(".speakap.com").filter(|n| is_label(n));
+        let Some(network) = network.filter(|_| url.scheme() == "https") else {
             return Err(Error::config(format!(
                 "network_auth_url host {host:?} is not a speakap.com network: refusing to send users there"
             )));
+        };
+        let refuse = |what: &str| {
+            Err(Error::config(format!(
+                "network_auth_url {} {what}: only https://<network>.speakap.com/auth is accepted",
+                without_query(&url)
+            )))
+        };
+        if !url.username().is_empty() || url.password().is_some() {
+            return refuse("carries userinfo");
         }
-        Self::speakap_at(network_auth_url, "https://authenticator.speakap.io/oauth/v2/token", "https://api.speakap.io")
+        if url.port().is_some() {
+            return refuse("names a port");
+        }
+        if url.query().is_some() {
+            return refuse("carries a query, whose parameters would come before authflow's own");
+        }
+        if url.path() != "/auth" {
+            return refuse("has a path other than /auth");
+        }
+        // Rebuilt from the checked parts, so nothing of the raw text survives but the network.
+        Self::speakap_at(
+            &format!("https://{network}.speakap.com/auth"),
+            "https://authenticator.speakap.io/oauth/v2/token",
+            "https://api.speakap.io",
+        )
     }
 
     /// Speakap with every endpoint given (the devserver).
@@ -162,6 +190,11 @@ impl Provider {
         base.join(path_or_url.trim_start_matches('/'))
             .map_err(|e| Error::config(format!("api path {path_or_url:?}: {e}")))
     }
+}
+
+/// One DNS label of letters, digits and `-`: a Speakap network's subdomain.
+fn is_label(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 63 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 fn with_slash(s: &str) -> String {
@@ -407,15 +440,38 @@ mod tests {
         assert_eq!(k.authorization_endpoint.as_str(), "https://acme.speakap.com/auth");
         assert_eq!(k.token_endpoint.as_str(), "https://authenticator.speakap.io/oauth/v2/token");
         assert!(Provider::speakap("evil.com/x").is_err());
-        assert!(Provider::speakap_from_network_auth_url("https://acme.speakap.com/auth?network_eid=1").is_ok());
-        for evil in [
-            "https://evil.example/auth",
-            "https://speakap.com.evil.example/auth",
-            "https://a.b.speakap.com/auth",
-            "http://acme.speakap.com/auth",
-            "http://127.0.0.1:9/auth",
+        for good in
+            ["https://acme.speakap.com/auth", "https://ACME.Speakap.com/auth", "https://acme.speakap.com:443/auth"]
+        {
+            let p = Provider::speakap_from_network_auth_url(good).unwrap();
+            assert_eq!(p.authorization_endpoint.as_str(), "https://acme.speakap.com/auth", "{good}");
+        }
+        for (evil, why) in [
+            ("https://evil.example/auth", "not a speakap.com network"),
+            ("https://speakap.com.evil.example/auth", "not a speakap.com network"),
+            ("https://a.b.speakap.com/auth", "not a speakap.com network"),
+            ("https://.speakap.com/auth", "not a speakap.com network"),
+            ("https://speakap.com/auth", "not a speakap.com network"),
+            ("http://acme.speakap.com/auth", "must use https"),
+            ("http://127.0.0.1:9/auth", "not a speakap.com network"),
+            ("https://acme.speakap.com/auth?network_eid=1", "carries a query"),
+            ("https://acme.speakap.com/auth?", "carries a query"),
+            (
+                "https://acme.speakap.com/auth?response_type=token&code_challenge=X&redirect_uri=https://evil/",
+                "carries a query",
+            ),
+            ("https://acme.speakap.com/auth#x", "fragment"),
+            ("https://acme.speakap.com:8443/auth", "names a port"),
+            ("https://user@acme.speakap.com/auth", "userinfo"),
+            ("https://user:pw@acme.speakap.com/auth", "userinfo"),
+            ("https://acme.speakap.com/", "path other than /auth"),
+            ("https://acme.speakap.com/auth/../logout", "path other than /auth"),
+            ("https://acme.speakap.com/uploads/login.html", "path other than /auth"),
+            ("https://acme.speakap.com/auth%2F", "path other than /auth"),
         ] {
-            assert!(Provider::speakap_from_network_auth_url(evil).is_err(), "{evil}");
+            let err = Provider::speakap_from_network_auth_url(evil).unwrap_err();
+            assert_eq!(err.kind(), "config", "{evil}");
+            assert!(err.to_string().contains(why), "{evil}: {err}");
         }
         let p = Provider::phorge("https://phorge.example.com/").unwrap();
         assert_eq!(p.token_endpoint.as_str(), "https://phorge.example.com/oauthserver/token/");
