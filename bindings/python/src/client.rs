@@ -1,30 +1,24 @@
-//! `Client` (the batteries' blocking driver) and the token stores, with the GIL released on every network call.
+//! `Client` (authflow-bind's client handle) and the token stores, with the GIL released on
+//! every network call.
 
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
-use std::time::Duration;
 
-use authflow::{HttpClient, LoginOptions, TokenStore, UreqTransport};
-use authflow_core as core;
+use authflow_bind::{ClientHandle, LoginSpec, StoreHandle, StoreSpec};
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
+use pyo3::types::PyString;
 
 use crate::convert;
 use crate::errors::{self, to_py};
 use crate::flow::Flow;
 use crate::types::{ClientConfig, HttpRequest, HttpResponse, TokenSet};
 
-/// One keep-alive connection pool for every `Client` and `Flow` of the process.
-pub fn shared_transport() -> Arc<dyn HttpClient> {
-    static TRANSPORT: OnceLock<Arc<UreqTransport>> = OnceLock::new();
-    let transport = TRANSPORT.get_or_init(|| Arc::new(UreqTransport::new()));
-    Arc::clone(transport) as Arc<dyn HttpClient>
-}
-
-/// Tokens in memory, lost when the process ends (the default store).
+/// Tokens in memory, lost when the process ends (what `Client` uses by default). One
+/// `MemoryStore` can be handed to several clients, which then share its tokens.
 #[cfg_attr(feature = "stub-gen", pyo3_stub_gen::derive::gen_stub_pyclass)]
 #[pyclass(module = "authflow._native", frozen)]
 pub struct MemoryStore {
-    inner: Arc<authflow::MemoryStore>,
+    handle: StoreHandle,
 }
 
 #[cfg_attr(feature = "stub-gen", pyo3_stub_gen::derive::gen_stub_pymethods)]
@@ -33,30 +27,26 @@ impl MemoryStore {
     #[new]
     #[pyo3(signature = (tokens = None))]
     fn new(tokens: Option<PyRef<'_, TokenSet>>) -> MemoryStore {
-        let inner = match tokens {
-            Some(t) => authflow::MemoryStore::with_tokens(t.inner.clone()),
-            None => authflow::MemoryStore::new(),
-        };
-        MemoryStore { inner: Arc::new(inner) }
+        MemoryStore { handle: StoreHandle::memory(tokens.map(|t| t.inner.clone())) }
     }
 
     /// The stored tokens, or None.
     fn load(&self) -> PyResult<Option<TokenSet>> {
-        load(self.inner.as_ref())
+        load(&self.handle)
     }
 
     /// Replaces the stored tokens.
     fn save(&self, tokens: PyRef<'_, TokenSet>) -> PyResult<()> {
-        self.inner.save(&tokens.inner).map_err(to_py)
+        self.handle.save(&tokens.inner).map_err(to_py)
     }
 
     /// Forgets the stored tokens.
     fn clear(&self) -> PyResult<()> {
-        self.inner.clear().map_err(to_py)
+        self.handle.clear().map_err(to_py)
     }
 
     fn __repr__(&self) -> String {
-        "MemoryStore()".to_owned()
+        format!("{:?}", self.handle)
     }
 }
 
@@ -64,7 +54,7 @@ impl MemoryStore {
 #[cfg_attr(feature = "stub-gen", pyo3_stub_gen::derive::gen_stub_pyclass)]
 #[pyclass(module = "authflow._native", frozen)]
 pub struct FileStore {
-    inner: Arc<authflow::FileStore>,
+    handle: StoreHandle,
 }
 
 #[cfg_attr(feature = "stub-gen", pyo3_stub_gen::derive::gen_stub_pymethods)]
@@ -72,37 +62,104 @@ pub struct FileStore {
 impl FileStore {
     #[new]
     fn new(path: PathBuf) -> FileStore {
-        FileStore { inner: Arc::new(authflow::FileStore::new(path)) }
+        FileStore { handle: StoreHandle::file(path) }
     }
 
     /// The token file.
     #[getter]
     fn path(&self) -> String {
-        self.inner.path().display().to_string()
+        self.handle.path().unwrap_or_default()
     }
 
     /// The stored tokens, or None.
     fn load(&self) -> PyResult<Option<TokenSet>> {
-        load(self.inner.as_ref())
+        load(&self.handle)
     }
 
     /// Replaces the stored tokens (atomically).
     fn save(&self, tokens: PyRef<'_, TokenSet>) -> PyResult<()> {
-        self.inner.save(&tokens.inner).map_err(to_py)
+        self.handle.save(&tokens.inner).map_err(to_py)
     }
 
     /// Deletes the token file.
     fn clear(&self) -> PyResult<()> {
-        self.inner.clear().map_err(to_py)
+        self.handle.clear().map_err(to_py)
     }
 
     fn __repr__(&self) -> String {
-        format!("FileStore({:?})", self.inner.path().display().to_string())
+        format!("{:?}", self.handle)
     }
 }
 
-fn load(store: &dyn TokenStore) -> PyResult<Option<TokenSet>> {
+fn load(store: &StoreHandle) -> PyResult<Option<TokenSet>> {
     Ok(store.load().map_err(to_py)?.map(|inner| TokenSet { inner }))
+}
+
+/// The `store` argument of `Client`: `"memory"`, a path, a `MemoryStore` or a `FileStore`.
+pub struct Store(StoreSpec);
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Store {
+    type Error = PyErr;
+
+    fn extract(store: Borrowed<'a, 'py, PyAny>) -> PyResult<Store> {
+        if let Ok(memory) = store.cast::<MemoryStore>() {
+            return Ok(Store(StoreSpec::Handle(memory.get().handle.clone())));
+        }
+        if let Ok(file) = store.cast::<FileStore>() {
+            return Ok(Store(StoreSpec::Handle(file.get().handle.clone())));
+        }
+        if let Ok(name) = store.cast::<PyString>() {
+            return Ok(Store(StoreSpec::named(&name.to_cow()?)));
+        }
+        let path: PathBuf = store
+            .extract()
+            .map_err(|_| errors::config("store must be None, \"memory\", a path, a MemoryStore or a FileStore"))?;
+        Ok(Store(StoreSpec::File(path)))
+    }
+}
+
+/// The `on_url` argument of `Client.login`: anything callable with the URL.
+pub struct OnUrl(Py<PyAny>);
+
+impl<'a, 'py> FromPyObject<'a, 'py> for OnUrl {
+    type Error = PyErr;
+
+    fn extract(callback: Borrowed<'a, 'py, PyAny>) -> PyResult<OnUrl> {
+        if !callback.is_callable() {
+            return Err(PyTypeError::new_err("must be callable with the authorization url"));
+        }
+        Ok(OnUrl(callback.to_owned().unbind()))
+    }
+}
+
+#[cfg(feature = "stub-gen")]
+mod stub_types {
+    use pyo3_stub_gen::{PyStubType, TypeInfo};
+
+    fn typed(name: &str, imports: &[&str]) -> TypeInfo {
+        let mut info = TypeInfo::unqualified(name);
+        info.import.extend(imports.iter().map(|&module| module.into()));
+        info
+    }
+
+    impl PyStubType for super::Store {
+        fn type_output() -> TypeInfo {
+            typed(
+                "typing.Union[builtins.str, os.PathLike[builtins.str], MemoryStore, FileStore]",
+                &["builtins", "os", "typing"],
+            )
+        }
+    }
+
+    impl PyStubType for super::OnUrl {
+        fn type_output() -> TypeInfo {
+            typed("collections.abc.Callable[[builtins.str], object]", &["builtins", "collections.abc"])
+        }
+    }
+}
+
+fn token_set(result: PyResult<authflow::TokenSet>) -> PyResult<TokenSet> {
+    result.map(|inner| TokenSet { inner })
 }
 
 /// A blocking OAuth client: login, token storage, automatic refresh and authorized API calls.
@@ -112,128 +169,111 @@ fn load(store: &dyn TokenStore) -> PyResult<Option<TokenSet>> {
 #[cfg_attr(feature = "stub-gen", pyo3_stub_gen::derive::gen_stub_pyclass)]
 #[pyclass(module = "authflow._native", frozen)]
 pub struct Client {
-    inner: authflow::Client,
+    handle: ClientHandle,
 }
 
 #[cfg_attr(feature = "stub-gen", pyo3_stub_gen::derive::gen_stub_pymethods)]
 #[pymethods]
 impl Client {
-    /// `store` is None (in memory), a path (a `FileStore`), a `MemoryStore` or a `FileStore`.
+    /// `store` is None or `"memory"` (in memory), a path (a token file), a `MemoryStore` or a `FileStore`.
     #[new]
     #[pyo3(signature = (config, store = None))]
-    fn new(config: PyRef<'_, ClientConfig>, store: Option<&Bound<'_, PyAny>>) -> PyResult<Client> {
-        let store: Arc<dyn TokenStore> = match store.filter(|s| !s.is_none()) {
-            None => Arc::new(authflow::MemoryStore::new()),
-            Some(s) => {
-                if let Ok(m) = s.cast::<MemoryStore>() {
-                    Arc::clone(&m.get().inner) as Arc<dyn TokenStore>
-                } else if let Ok(f) = s.cast::<FileStore>() {
-                    Arc::clone(&f.get().inner) as Arc<dyn TokenStore>
-                } else {
-                    let path: PathBuf = s
-                        .extract()
-                        .map_err(|_| errors::config("store must be None, a path, a MemoryStore or a FileStore"))?;
-                    Arc::new(authflow::FileStore::new(path))
-                }
-            }
-        };
-        let inner = authflow::Client::new((*config.inner).clone()).with_transport(shared_transport()).with_store(store);
-        Ok(Client { inner })
+    fn new(config: PyRef<'_, ClientConfig>, store: Option<Store>) -> PyResult<Client> {
+        let store = store.map_or(StoreSpec::Memory, |s| s.0);
+        Ok(Client { handle: ClientHandle::new((*config.inner).clone(), store) })
     }
 
     /// The configuration.
     #[getter]
     fn config(&self) -> ClientConfig {
-        ClientConfig { inner: Arc::new(self.inner.config().clone()) }
+        ClientConfig { inner: std::sync::Arc::new(self.handle.config().clone()) }
     }
 
     /// Starts a login. Send the user to `flow.authorization_url`, then call `finish`.
     fn start(&self) -> PyResult<Flow> {
-        let flow = self.inner.start().map_err(to_py)?;
-        Ok(Flow::wrap(flow))
+        self.handle.start().map(|handle| Flow { handle }).map_err(to_py)
     }
 
     /// Checks the redirect back, exchanges the code (once, never retried) and stores the tokens.
-    fn finish(&self, py: Python<'_>, mut flow: PyRefMut<'_, Flow>, url: &str) -> PyResult<TokenSet> {
-        let flow = flow.inner_mut();
-        let client = &self.inner;
-        py.detach(|| client.finish(flow, url)).map(|inner| TokenSet { inner }).map_err(to_py)
+    fn finish(&self, py: Python<'_>, flow: PyRef<'_, Flow>, url: String) -> PyResult<TokenSet> {
+        let job = self.handle.finish(&flow.handle, url).map_err(to_py)?;
+        token_set(convert::run(py, job))
     }
 
     /// Exchanges the code of a flow whose callback was checked, and stores the tokens.
-    fn exchange(&self, py: Python<'_>, mut flow: PyRefMut<'_, Flow>) -> PyResult<TokenSet> {
-        let flow = flow.inner_mut();
-        let client = &self.inner;
-        py.detach(|| client.exchange(flow)).map(|inner| TokenSet { inner }).map_err(to_py)
+    fn exchange(&self, py: Python<'_>, flow: PyRef<'_, Flow>) -> PyResult<TokenSet> {
+        let job = self.handle.exchange(&flow.handle).map_err(to_py)?;
+        token_set(convert::run(py, job))
     }
 
     /// The whole loopback login: listens on the redirect URI, announces the authorization URL
     /// (to `on_url`, else standard error; and the browser if `open_browser`), waits up to
-    /// `timeout` seconds for the redirect back, exchanges the code and stores the tokens.
-    #[pyo3(signature = (open_browser = false, timeout = 300.0, on_url = None))]
-    fn login(&self, py: Python<'_>, open_browser: bool, timeout: f64, on_url: Option<Py<PyAny>>) -> PyResult<TokenSet> {
-        let timeout = Duration::try_from_secs_f64(timeout).map_err(|_| errors::config("timeout must be >= 0"))?;
-        let mut options = LoginOptions::new().open_browser(open_browser).timeout(timeout);
-        if let Some(callback) = on_url {
-            options = options.on_url(move |url| {
+    /// `timeout` seconds (default 300, at most a week) for the redirect back, exchanges the
+    /// code and stores the tokens. `on_url` runs before the wait: it must not wait for the
+    /// redirect itself (start a thread to drive a browser).
+    #[pyo3(signature = (open_browser = false, timeout = None, on_url = None))]
+    fn login(
+        &self,
+        py: Python<'_>,
+        open_browser: bool,
+        timeout: Option<f64>,
+        on_url: Option<OnUrl>,
+    ) -> PyResult<TokenSet> {
+        let on_url = on_url.map(|OnUrl(callback)| -> Box<dyn Fn(&str) + Send + Sync> {
+            Box::new(move |url: &str| {
                 Python::attach(|py| {
                     if let Err(e) = callback.call1(py, (url,)) {
                         e.write_unraisable(py, Some(callback.bind(py)));
                     }
                 })
-            });
-        }
-        let client = &self.inner;
-        py.detach(|| client.login(options)).map(|inner| TokenSet { inner }).map_err(to_py)
+            })
+        });
+        let job = self.handle.login(LoginSpec { open_browser, timeout_seconds: timeout, on_url }).map_err(to_py)?;
+        token_set(convert::run(py, job))
     }
 
     /// The stored tokens as they are (no refresh), or None.
     #[getter]
     fn tokens(&self) -> PyResult<Option<TokenSet>> {
-        Ok(self.inner.tokens().map_err(to_py)?.map(|inner| TokenSet { inner }))
+        Ok(self.handle.tokens().map_err(to_py)?.map(|inner| TokenSet { inner }))
     }
 
-    /// Refreshes now; callers racing with it share one refresh.
+    /// Refreshes now; callers who ask while a refresh of this client is under way share it.
     fn refresh(&self, py: Python<'_>) -> PyResult<TokenSet> {
-        let client = &self.inner;
-        py.detach(|| client.refresh()).map(|inner| TokenSet { inner }).map_err(to_py)
+        token_set(convert::run(py, self.handle.refresh()))
     }
 
     /// Tokens fit for use: the stored ones, refreshed first when due.
     fn valid_tokens(&self, py: Python<'_>) -> PyResult<TokenSet> {
-        let client = &self.inner;
-        py.detach(|| client.valid_tokens()).map(|inner| TokenSet { inner }).map_err(to_py)
+        token_set(convert::run(py, self.handle.valid_tokens()))
     }
 
     /// GETs an API path (resolved against the provider's API base) or an absolute URL, with
     /// the access token (refreshing first when due, and once more on a 401).
-    fn get(&self, py: Python<'_>, path_or_url: &str) -> PyResult<HttpResponse> {
-        let client = &self.inner;
-        py.detach(|| client.get(path_or_url)).map(|inner| HttpResponse { inner }).map_err(to_py)
+    fn get(&self, py: Python<'_>, path_or_url: String) -> PyResult<HttpResponse> {
+        convert::run(py, self.handle.get(path_or_url)).map(|inner| HttpResponse { inner })
     }
 
     /// Sends an API request with the access token (refreshing as `get` does).
     fn send(&self, py: Python<'_>, request: PyRef<'_, HttpRequest>) -> PyResult<HttpResponse> {
-        let client = &self.inner;
-        let request = request.inner.clone();
-        py.detach(|| client.send(request)).map(|inner| HttpResponse { inner }).map_err(to_py)
+        convert::run(py, self.handle.send(request.inner.clone())).map(|inner| HttpResponse { inner })
     }
 
-    /// Revokes `"refresh_token"` (and clears the store) or `"access_token"` at the provider (RFC 7009).
-    #[pyo3(signature = (kind = "refresh_token"))]
-    fn revoke(&self, py: Python<'_>, kind: &str) -> PyResult<()> {
-        let kind: core::TokenKind = convert::enum_value("token kind", kind)?;
-        let client = &self.inner;
-        py.detach(|| client.revoke(kind)).map_err(to_py)
+    /// Revokes `"refresh_token"` (the default; it also clears the store) or `"access_token"`
+    /// at the provider (RFC 7009).
+    #[pyo3(signature = (kind = None))]
+    fn revoke(&self, py: Python<'_>, kind: Option<&str>) -> PyResult<()> {
+        let job = self.handle.revoke(kind).map_err(to_py)?;
+        convert::run(py, job)
     }
 
     /// Forgets the stored tokens locally, without telling the provider.
-    fn sign_out(&self) -> PyResult<()> {
-        self.inner.sign_out().map_err(to_py)
+    fn sign_out(&self, py: Python<'_>) -> PyResult<()> {
+        convert::run(py, self.handle.sign_out())
     }
 
     fn __repr__(&self) -> String {
-        let c = self.inner.config();
+        let c = self.handle.config();
         format!("Client(provider={:?}, client_id={:?})", c.provider.name, c.client_id)
     }
 }

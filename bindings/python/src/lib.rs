@@ -1,9 +1,12 @@
-//! The `authflow` Python package's native module (`authflow._native`): thin pyo3 wrappers
-//! over authflow-core (the sans-IO `Flow`) and the authflow batteries (`Client`, stores).
+//! The `authflow` Python package's native module (`authflow._native`): pyo3 wrappers over
+//! authflow-bind, the layer every binding shares (specs, flow and client handles, stores,
+//! checked values).
 //!
 //! Nothing here decides anything about OAuth: each method converts its arguments, calls
-//! the core or the batteries, and converts the result; errors become the exception
-//! hierarchy of [`errors`], mapped in one place.
+//! authflow-bind, and converts the result; errors become the exception hierarchy of
+//! [`errors`], built from the core's error table and mapped in one place.
+//!
+//! Modules import one way: `client` -> `flow` -> `types` -> `convert` -> `errors`.
 
 mod client;
 mod convert;
@@ -12,6 +15,9 @@ mod flow;
 mod types;
 
 use pyo3::prelude::*;
+
+#[doc(hidden)]
+pub use errors::{hierarchy as exception_hierarchy, ExceptionClass};
 
 /// The native module. Import `authflow`, not this.
 #[pymodule]

@@ -2,11 +2,12 @@
 
 use std::sync::Arc;
 
-use authflow_core as core;
+use authflow_bind::spec::{ClientSpec, Preset, ProviderSpec, Scopes};
+use authflow_bind::{transport, values};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use crate::convert::{self, json_to_py, now_or};
+use crate::convert::{self, json_to_py, to_python};
 use crate::errors::{self, to_py};
 
 /// An authorization server: its endpoints and quirks. Build one with a preset.
@@ -17,19 +18,15 @@ use crate::errors::{self, to_py};
 #[pyclass(module = "authflow._native")]
 #[derive(Clone)]
 pub struct Provider {
-    pub inner: core::Provider,
+    pub inner: authflow::Provider,
 }
 
-fn provider(p: Result<core::Provider, core::Error>) -> PyResult<Provider> {
-    p.map(|inner| Provider { inner }).map_err(to_py)
+fn build(spec: ProviderSpec) -> PyResult<Provider> {
+    spec.build().map(|inner| Provider { inner }).map_err(to_py)
 }
 
-fn with_slash(s: &str) -> String {
-    if s.ends_with('/') {
-        s.to_owned()
-    } else {
-        format!("{s}/")
-    }
+fn owned(value: Option<&str>) -> Option<String> {
+    value.map(str::to_owned)
 }
 
 #[cfg_attr(feature = "stub-gen", pyo3_stub_gen::derive::gen_stub_pymethods)]
@@ -37,23 +34,17 @@ fn with_slash(s: &str) -> String {
 impl Provider {
     /// sipgate's Keycloak (client_secret_post, rotating refresh tokens, API at api.sipgate.com/v2).
     ///
-    /// `login_base` and `api_base` point it elsewhere (the devserver, a proxy).
+    /// `realm` defaults to `third-party`. `login_base` and `api_base` point it elsewhere (the
+    /// devserver, a proxy), each alone or both.
     #[staticmethod]
-    #[pyo3(signature = (realm = "third-party", login_base = None, api_base = None))]
-    fn sipgate(realm: &str, login_base: Option<&str>, api_base: Option<&str>) -> PyResult<Provider> {
-        let preset = core::Provider::sipgate(realm).map_err(to_py)?;
-        match (login_base, api_base) {
-            (None, None) => Ok(Provider { inner: preset }),
-            (Some(login), api) => {
-                let default_api = preset.api_base.as_ref().map(|u| u.to_string()).unwrap_or_default();
-                provider(core::Provider::sipgate_at(login, api.unwrap_or(&default_api), realm))
-            }
-            (None, Some(api)) => {
-                let mut inner = preset;
-                inner.api_base = Some(core::endpoint("api base", &with_slash(api)).map_err(to_py)?);
-                Ok(Provider { inner })
-            }
-        }
+    #[pyo3(signature = (realm = None, login_base = None, api_base = None))]
+    fn sipgate(realm: Option<&str>, login_base: Option<&str>, api_base: Option<&str>) -> PyResult<Provider> {
+        build(ProviderSpec {
+            realm: owned(realm),
+            login_base: owned(login_base),
+            api_base: owned(api_base),
+            ..ProviderSpec::new(Preset::Sipgate)
+        })
     }
 
     /// Speakap: by `network` subdomain, by the `network_auth_url` the app received, or with
@@ -67,40 +58,49 @@ impl Provider {
         token_url: Option<&str>,
         api_base: Option<&str>,
     ) -> PyResult<Provider> {
-        match (network, network_auth_url, auth_url, token_url, api_base) {
-            (Some(n), None, None, None, None) => provider(core::Provider::speakap(n)),
-            (None, Some(u), None, None, None) => provider(core::Provider::speakap_from_network_auth_url(u)),
-            (None, None, Some(a), Some(t), Some(api)) => provider(core::Provider::speakap_at(a, t, api)),
-            _ => Err(errors::config(
-                "speakap needs exactly one of: network, network_auth_url, or auth_url + token_url + api_base",
-            )),
-        }
+        build(ProviderSpec {
+            network: owned(network),
+            network_auth_url: owned(network_auth_url),
+            auth_url: owned(auth_url),
+            token_url: owned(token_url),
+            api_base: owned(api_base),
+            ..ProviderSpec::new(Preset::Speakap)
+        })
     }
 
     /// A Phorge (or Phabricator) instance: client_secret_post, the token as `?access_token=`.
     #[staticmethod]
     fn phorge(base_url: &str) -> PyResult<Provider> {
-        provider(core::Provider::phorge(base_url))
+        build(ProviderSpec { base_url: Some(base_url.to_owned()), ..ProviderSpec::new(Preset::Phorge) })
     }
 
     /// A plain RFC 6749 provider: client_secret_basic, Bearer tokens, PKCE S256.
     #[staticmethod]
     fn generic(authorization_endpoint: &str, token_endpoint: &str) -> PyResult<Provider> {
-        provider(core::Provider::generic(authorization_endpoint, token_endpoint))
+        build(ProviderSpec {
+            authorization_endpoint: Some(authorization_endpoint.to_owned()),
+            token_endpoint: Some(token_endpoint.to_owned()),
+            ..ProviderSpec::new(Preset::Generic)
+        })
+    }
+
+    /// A provider from its spec as data, the shape of the conformance vectors' `provider`:
+    /// `{"preset": "sipgate", "login_base": ..., "require_iss": True}`. The preset's own keys
+    /// (sipgate: `realm`, `login_base`, `api_base`; speakap: `network`, `network_auth_url`,
+    /// `auth_url`, `token_url`, `api_base`; phorge: `base_url`; generic: `authorization_endpoint`,
+    /// `token_endpoint`; discovery: `issuer`, `document`), then any of the overrides.
+    #[staticmethod]
+    fn from_spec(spec: &Bound<'_, PyAny>) -> PyResult<Provider> {
+        build(ProviderSpec::from_value(convert::py_to_json(spec, "provider spec")?).map_err(to_py)?)
     }
 
     /// The discovery request for `issuer` (sans-IO): send it, then call `from_discovery`.
     ///
-    /// `kind` is `"openid"` (`/.well-known/openid-configuration`) or `"oauth"` (RFC 8414).
+    /// `kind` is `"openid"` (`/.well-known/openid-configuration`, the default) or `"oauth"` (RFC 8414).
     #[staticmethod]
-    #[pyo3(signature = (issuer, kind = "openid"))]
-    fn discovery_request(issuer: &str, kind: &str) -> PyResult<HttpRequest> {
-        let kind = match kind {
-            "openid" => core::DiscoveryKind::OpenId,
-            "oauth" => core::DiscoveryKind::OAuth,
-            other => return Err(errors::config(format!("unknown discovery kind {other:?} (openid or oauth)"))),
-        };
-        core::discovery_request(issuer, kind).map(|inner| HttpRequest { inner }).map_err(to_py)
+    #[pyo3(signature = (issuer, kind = None))]
+    fn discovery_request(issuer: &str, kind: Option<&str>) -> PyResult<HttpRequest> {
+        transport::discovery(issuer, kind).map(|inner| HttpRequest { inner }).map_err(to_py)
     }
 
     /// A provider from the answer to the discovery request (RFC 8414 / OpenID Discovery), sans-IO.
@@ -108,19 +108,20 @@ impl Provider {
     #[pyo3(signature = (issuer, status, headers = None, body = None))]
     fn from_discovery(
         issuer: &str,
-        status: u16,
+        status: i64,
         headers: Option<&Bound<'_, PyAny>>,
         body: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Provider> {
-        let response = core::HttpResponse { status, headers: convert::headers(headers)?, body: convert::body(body)? };
-        provider(core::provider_from_discovery(issuer, &response))
+        let response =
+            values::http_response(status, convert::headers(headers)?, convert::body(body)?).map_err(to_py)?;
+        authflow::provider_from_discovery(issuer, &response).map(|inner| Provider { inner }).map_err(to_py)
     }
 
-    /// Fetches the issuer's discovery document (OpenID, then RFC 8414) through the Rust transport.
+    /// Fetches the issuer's metadata through the Rust transport (GIL released): the OpenID
+    /// document, then the RFC 8414 one when that is not found.
     #[staticmethod]
-    fn discover(py: Python<'_>, issuer: &str) -> PyResult<Provider> {
-        let transport = crate::client::shared_transport();
-        provider(py.detach(|| authflow::discover(transport.as_ref(), issuer)))
+    fn discover(py: Python<'_>, issuer: String) -> PyResult<Provider> {
+        convert::run(py, transport::discover(issuer)).map(|inner| Provider { inner })
     }
 
     /// A short name for messages (`sipgate`, `speakap`, `phorge`, `generic`).
@@ -162,7 +163,7 @@ impl Provider {
     #[setter]
     fn set_revocation_endpoint(&mut self, value: Option<&str>) -> PyResult<()> {
         self.inner.revocation_endpoint =
-            value.map(|v| core::endpoint("revocation endpoint", v)).transpose().map_err(to_py)?;
+            value.map(|v| authflow::endpoint("revocation endpoint", v)).transpose().map_err(to_py)?;
         Ok(())
     }
 
@@ -190,37 +191,37 @@ impl Provider {
 
     /// `client_secret_basic`, `client_secret_post` or `none`.
     #[getter]
-    fn client_auth(&self) -> String {
-        convert::enum_name(&self.inner.client_auth)
+    fn client_auth(&self) -> &'static str {
+        self.inner.client_auth.as_str()
     }
 
     #[setter]
     fn set_client_auth(&mut self, value: &str) -> PyResult<()> {
-        self.inner.client_auth = convert::enum_value("client_auth", value)?;
+        self.inner.client_auth = value.parse().map_err(to_py)?;
         Ok(())
     }
 
     /// `s256`, `plain` or `disabled`.
     #[getter]
-    fn pkce(&self) -> String {
-        convert::enum_name(&self.inner.pkce)
+    fn pkce(&self) -> &'static str {
+        self.inner.pkce.as_str()
     }
 
     #[setter]
     fn set_pkce(&mut self, value: &str) -> PyResult<()> {
-        self.inner.pkce = convert::enum_value("pkce method", &value.to_ascii_lowercase())?;
+        self.inner.pkce = value.parse().map_err(to_py)?;
         Ok(())
     }
 
     /// `header` (Bearer) or `query` (`?access_token=`, Phorge).
     #[getter]
-    fn token_placement(&self) -> String {
-        convert::enum_name(&self.inner.token_placement)
+    fn token_placement(&self) -> &'static str {
+        self.inner.token_placement.as_str()
     }
 
     #[setter]
     fn set_token_placement(&mut self, value: &str) -> PyResult<()> {
-        self.inner.token_placement = convert::enum_value("token_placement", value)?;
+        self.inner.token_placement = value.parse().map_err(to_py)?;
         Ok(())
     }
 
@@ -244,7 +245,13 @@ impl Provider {
 #[cfg_attr(feature = "stub-gen", pyo3_stub_gen::derive::gen_stub_pyclass)]
 #[pyclass(module = "authflow._native", frozen)]
 pub struct ClientConfig {
-    pub inner: Arc<core::ClientConfig>,
+    pub inner: Arc<authflow::ClientConfig>,
+}
+
+impl ClientConfig {
+    fn build(spec: ClientSpec, provider: &Provider) -> PyResult<ClientConfig> {
+        spec.build(provider.inner.clone()).map(|config| ClientConfig { inner: Arc::new(config) }).map_err(to_py)
+    }
 }
 
 #[cfg_attr(feature = "stub-gen", pyo3_stub_gen::derive::gen_stub_pymethods)]
@@ -252,39 +259,45 @@ pub struct ClientConfig {
 impl ClientConfig {
     /// `scopes` is a list or a space-separated string; `params` adds authorization request
     /// parameters (a dict or a list of pairs); `nonce` overrides the default (on with `openid`).
+    /// The whole configuration is checked here (`ConfigError`).
     #[new]
     #[pyo3(signature = (provider, client_id, redirect_uri, client_secret = None, scopes = None, params = None, nonce = None))]
     fn new(
         provider: PyRef<'_, Provider>,
-        client_id: &str,
-        redirect_uri: &str,
+        client_id: String,
+        redirect_uri: String,
         client_secret: Option<String>,
         scopes: Option<&Bound<'_, PyAny>>,
         params: Option<&Bound<'_, PyAny>>,
         nonce: Option<bool>,
     ) -> PyResult<ClientConfig> {
-        let mut config = core::ClientConfig::new(provider.inner.clone(), client_id, redirect_uri).map_err(to_py)?;
-        if let Some(secret) = client_secret {
-            config = config.with_secret(secret);
-        }
-        if let Some(scopes) = scopes.filter(|s| !s.is_none()) {
-            let list: Vec<String> = match scopes.extract::<String>() {
-                Ok(one) => vec![one],
-                Err(_) => {
-                    scopes.extract().map_err(|_| errors::config("scopes must be a string or a list of strings"))?
-                }
-            };
-            config = config.with_scopes(list);
-        }
-        for (name, value) in
-            convert::headers(params).map_err(|_| errors::config("params must be name/value strings"))?
-        {
-            config = config.with_param(&name, &value);
-        }
-        if let Some(nonce) = nonce {
-            config.nonce = nonce;
-        }
-        Ok(ClientConfig { inner: Arc::new(config) })
+        let scopes = match scopes.filter(|s| !s.is_none()) {
+            None => None,
+            Some(s) => Some(match s.extract::<String>() {
+                Ok(one) => Scopes::One(one),
+                Err(_) => Scopes::Many(
+                    s.extract().map_err(|_| errors::config("scopes must be a string or a list of strings"))?,
+                ),
+            }),
+        };
+        let spec = ClientSpec {
+            client_id,
+            redirect_uri,
+            client_secret,
+            scopes,
+            nonce,
+            extra_params: convert::pairs(params, "params")?,
+        };
+        ClientConfig::build(spec, &provider)
+    }
+
+    /// A configuration from its spec as data, the shape of the conformance vectors' `client`:
+    /// `{"client_id": ..., "redirect_uri": ..., "client_secret": ..., "scopes": [...],
+    /// "nonce": ..., "extra_params": [[name, value], ...]}`.
+    #[staticmethod]
+    fn from_spec(provider: PyRef<'_, Provider>, spec: &Bound<'_, PyAny>) -> PyResult<ClientConfig> {
+        let spec = ClientSpec::from_value(convert::py_to_json(spec, "client spec")?).map_err(to_py)?;
+        ClientConfig::build(spec, &provider)
     }
 
     /// A copy of the provider.
@@ -333,12 +346,13 @@ impl ClientConfig {
 #[cfg_attr(feature = "stub-gen", pyo3_stub_gen::derive::gen_stub_pyclass)]
 #[pyclass(module = "authflow._native", frozen)]
 pub struct HttpRequest {
-    pub inner: core::HttpRequest,
+    pub inner: authflow::HttpRequest,
 }
 
 #[cfg_attr(feature = "stub-gen", pyo3_stub_gen::derive::gen_stub_pymethods)]
 #[pymethods]
 impl HttpRequest {
+    /// `method` is `GET` or `POST` (any case).
     #[new]
     #[pyo3(signature = (method, url, headers = None, body = None))]
     fn new(
@@ -347,16 +361,14 @@ impl HttpRequest {
         headers: Option<&Bound<'_, PyAny>>,
         body: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<HttpRequest> {
-        let method = convert::enum_value("http method", &method.to_ascii_uppercase())?;
-        Ok(HttpRequest {
-            inner: core::HttpRequest { method, url, headers: convert::headers(headers)?, body: convert::body(body)? },
-        })
+        let inner = values::http_request(Some(method), url, convert::headers(headers)?, convert::body(body)?);
+        inner.map(|inner| HttpRequest { inner }).map_err(to_py)
     }
 
     /// A GET request for `url`.
     #[staticmethod]
     fn get(url: String) -> HttpRequest {
-        HttpRequest { inner: core::HttpRequest::get(url) }
+        HttpRequest { inner: authflow::HttpRequest::get(url) }
     }
 
     /// `GET` or `POST`.
@@ -403,7 +415,7 @@ impl HttpRequest {
 #[cfg_attr(feature = "stub-gen", pyo3_stub_gen::derive::gen_stub_pyclass)]
 #[pyclass(module = "authflow._native", frozen)]
 pub struct HttpResponse {
-    pub inner: core::HttpResponse,
+    pub inner: authflow::HttpResponse,
 }
 
 #[cfg_attr(feature = "stub-gen", pyo3_stub_gen::derive::gen_stub_pymethods)]
@@ -444,17 +456,9 @@ impl HttpResponse {
         self.inner.header(name).map(str::to_owned)
     }
 
-    /// The body parsed as JSON; `ValueError` if it is not JSON.
+    /// The body parsed as JSON; `UnexpectedResponse` if it is not JSON.
     fn json<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let value: serde_json::Value = serde_json::from_slice(&self.inner.body).map_err(|e| {
-            pyo3::exceptions::PyValueError::new_err(format!(
-                "response body is not json ({:?} error at line {} column {})",
-                e.classify(),
-                e.line(),
-                e.column()
-            ))
-        })?;
-        json_to_py(py, &value)
+        json_to_py(py, &values::response_json(&self.inner).map_err(to_py)?)
     }
 
     fn __repr__(&self) -> String {
@@ -471,7 +475,7 @@ impl HttpResponse {
 #[cfg_attr(feature = "stub-gen", pyo3_stub_gen::derive::gen_stub_pyclass)]
 #[pyclass(module = "authflow._native", frozen)]
 pub struct TokenSet {
-    pub inner: core::TokenSet,
+    pub inner: authflow::TokenSet,
 }
 
 #[cfg_attr(feature = "stub-gen", pyo3_stub_gen::derive::gen_stub_pymethods)]
@@ -525,28 +529,29 @@ impl TokenSet {
         json_to_py(py, &serde_json::Value::Object(self.inner.extra.clone()))
     }
 
-    /// True when the access token expires at or before `now + skew` (now defaults to the clock).
-    #[pyo3(signature = (now = None, skew = 0))]
-    fn expires_within(&self, now: Option<u64>, skew: u64) -> bool {
-        self.inner.expires_within(now_or(now), skew)
+    /// True when the access token expires at or before `now + skew` (`now` defaults to the clock).
+    #[pyo3(signature = (now = None, skew = None))]
+    fn expires_within(&self, now: Option<f64>, skew: Option<f64>) -> PyResult<bool> {
+        let now = values::unix_time(now).map_err(to_py)?;
+        let skew = values::whole_seconds("skew", skew.unwrap_or(0.0)).map_err(to_py)?;
+        Ok(self.inner.expires_within(now, skew))
     }
 
     /// True when the access token should be refreshed before use.
     #[pyo3(signature = (now = None))]
-    fn refresh_due(&self, now: Option<u64>) -> bool {
-        self.inner.refresh_due(now_or(now))
+    fn refresh_due(&self, now: Option<f64>) -> PyResult<bool> {
+        Ok(self.inner.refresh_due(values::unix_time(now).map_err(to_py)?))
     }
 
     /// Seconds left until expiry, if known.
     #[pyo3(signature = (now = None))]
-    fn expires_in(&self, now: Option<u64>) -> Option<u64> {
-        self.inner.expires_in(now_or(now))
+    fn expires_in(&self, now: Option<f64>) -> PyResult<Option<u64>> {
+        Ok(self.inner.expires_in(values::unix_time(now).map_err(to_py)?))
     }
 
     /// The token set as a dict in the core's JSON shape (holds secrets).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let value = serde_json::to_value(&self.inner).map_err(|e| errors::config(e.to_string()))?;
-        json_to_py(py, &value)
+        to_python(py, &self.inner)
     }
 
     /// The token set as JSON (holds secrets: keep it private).
@@ -557,9 +562,7 @@ impl TokenSet {
     /// A token set from `to_json()` output.
     #[staticmethod]
     fn from_json(json: &str) -> PyResult<TokenSet> {
-        serde_json::from_str(json).map(|inner| TokenSet { inner }).map_err(|e| {
-            errors::config(format!("not a saved token set (error at line {} column {})", e.line(), e.column()))
-        })
+        values::tokens_from_json(json).map(|inner| TokenSet { inner }).map_err(to_py)
     }
 
     fn __eq__(&self, other: PyRef<'_, TokenSet>) -> bool {

@@ -2,6 +2,7 @@
 
 import ast
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -67,7 +68,7 @@ def test_hierarchy():
 def test_bad_inputs(call, error):
     with pytest.raises(error) as caught:
         call()
-    assert caught.value.code
+    assert caught.value.kind and caught.value.code.startswith("ERR_")
     assert str(caught.value)
 
 
@@ -76,7 +77,7 @@ def test_wrong_python_types_are_type_errors():
         authflow.ClientConfig("not a provider", "c", REDIRECT)
     with pytest.raises(TypeError):
         authflow.Flow.start(config(), now="soon")
-    with pytest.raises(OverflowError):
+    with pytest.raises(authflow.ConfigError):  # a number, but not a time
         authflow.Flow.start(config(), now=-1)
     provider = authflow.Provider.generic("https://as.example/authorize", "https://as.example/token")
     with pytest.raises(authflow.ConfigError):
@@ -174,4 +175,25 @@ def test_stub_names_match_the_module():
         declared = {m.name for m in node.body if isinstance(m, ast.FunctionDef)}
         if not issubclass(runtime, BaseException):
             assert public <= declared, f"{name}: {public - declared} missing from the stub"
+        else:  # the exceptions: same bases and docstring as the classes the module made
+            bases = [b.attr if isinstance(b, ast.Attribute) else b.id for b in node.bases]
+            assert bases == [b.__name__ for b in runtime.__bases__], name
+            assert ast.get_docstring(node) == runtime.__doc__, name
     assert (Path(_native.__file__).parent / "py.typed").exists()
+
+
+def test_readme_error_table_matches_the_module():
+    """The README's table of exception classes: every class, its base and its attributes, as the module makes them."""
+    folder = Path(__file__).resolve().parents[1]
+    section = (folder / "README.md").read_text().split("## Errors", 1)[1].split("\n## ", 1)[0]
+    rows = [[cell.strip() for cell in line.split("|")[1:-1]] for line in section.splitlines() if line.startswith("| `")]
+    stub = ast.parse((folder / "python" / "authflow" / "_native.pyi").read_text())
+    declared = {n.name: {a.target.id for a in n.body if isinstance(a, ast.AnnAssign)}
+                for n in stub.body if isinstance(n, ast.ClassDef)}
+    for name, base, _kind, attributes in rows:
+        name, base = name.strip("`"), base.strip("`")
+        assert getattr(authflow, name).__bases__[0].__name__ == base, name
+        assert set(re.findall(r"`(\w+)`", re.sub(r"\(.*?\)", "", attributes))) == declared[name], name
+    exceptions = {n for n in authflow.__all__ if isinstance(getattr(authflow, n), type)
+                  and issubclass(getattr(authflow, n), BaseException)}
+    assert {row[0].strip("`") for row in rows} == exceptions

@@ -111,7 +111,7 @@ def test_login_times_out(devserver):
     client = authflow.Client(config_for(devserver, "sipgate", redirect_uri="http://127.0.0.1:0/oauth"))
     with pytest.raises(authflow.TransportError) as caught:
         client.login(timeout=0.3, on_url=lambda url: None)
-    assert caught.value.kind == "timeout"
+    assert (caught.value.kind, caught.value.transport) == ("transport", "timeout")
 
 
 def test_denied_login_raises_authorization_denied(devserver):
@@ -207,7 +207,7 @@ def test_wrong_secret_is_oauth_error_without_the_secret(devserver):
     with pytest.raises(authflow.OAuthError) as caught:
         client.finish(flow, browser_redirect(flow.authorization_url))
     e = caught.value
-    assert (e.error, e.status, e.code) == ("invalid_client", 401, "oauth")
+    assert (e.error, e.status, e.kind, e.code) == ("invalid_client", 401, "oauth", "ERR_OAUTH_INVALID_CLIENT")
     assert secret not in str(e) and secret not in repr(e) and secret not in repr(config)
 
 
@@ -215,12 +215,12 @@ def test_connection_refused_is_transport_error():
     provider = authflow.Provider.generic("http://127.0.0.1:1/authorize", "http://127.0.0.1:1/token")
     with pytest.raises(authflow.TransportError) as caught:
         authflow.Provider.discover("http://127.0.0.1:1")
-    assert caught.value.kind == "connect" and caught.value.code == "transport"
+    assert (caught.value.kind, caught.value.transport, caught.value.code) == ("transport", "connect", "ERR_TRANSPORT")
     assert provider.name == "generic"
 
 
-def test_get_without_tokens_is_config_error(devserver):
-    with pytest.raises(authflow.ConfigError, match="sign in first"):
+def test_get_without_tokens_is_not_signed_in(devserver):
+    with pytest.raises(authflow.NotSignedIn, match="sign in first"):
         authflow.Client(config_for(devserver, "sipgate")).get("account")
 
 

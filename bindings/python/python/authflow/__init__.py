@@ -10,61 +10,18 @@ Two ways to use it, both driving the same state machine:
   (``httpx.AsyncClient``, aiohttp, ...). ``exchange()``, ``refresh()``, ``send()``
   and ``get()`` on a flow use the Rust transport instead.
 
-Errors are subclasses of ``AuthflowError``; none carries a secret.
+Errors are subclasses of ``AuthflowError``, one class per category (``ConfigError``,
+``CallbackError``, ``OAuthError``, ...) and below those one per kind that has a name of
+its own (``StateMismatch``, ``PortInUse``, ...). Each carries ``kind``, ``code`` and
+``category``; none carries a secret.
 """
 
-from ._native import (
-    AuthflowError,
-    AuthorizationDenied,
-    CallbackError,
-    Client,
-    ClientConfig,
-    ConfigError,
-    FileStore,
-    Flow,
-    HttpRequest,
-    HttpResponse,
-    InvalidStateError,
-    IssuerMismatch,
-    MalformedCallback,
-    MemoryStore,
-    MissingCode,
-    OAuthError,
-    Provider,
-    StateMismatch,
-    TokenSet,
-    TransportError,
-    UnexpectedResponse,
-    WrongRedirect,
-    __version__,
-)
+from . import _native
+from ._native import *  # noqa: F401,F403 (every class, exception and __version__: see _native.pyi)
+from ._native import HttpResponse
 
 #: What ``Client.get`` and ``Client.send`` return.
 Response = HttpResponse
 
-__all__ = [
-    "AuthflowError",
-    "AuthorizationDenied",
-    "CallbackError",
-    "Client",
-    "ClientConfig",
-    "ConfigError",
-    "FileStore",
-    "Flow",
-    "HttpRequest",
-    "HttpResponse",
-    "InvalidStateError",
-    "IssuerMismatch",
-    "MalformedCallback",
-    "MemoryStore",
-    "MissingCode",
-    "OAuthError",
-    "Provider",
-    "Response",
-    "StateMismatch",
-    "TokenSet",
-    "TransportError",
-    "UnexpectedResponse",
-    "WrongRedirect",
-    "__version__",
-]
+__all__ = ["Response"]
+__all__ += _native.__all__

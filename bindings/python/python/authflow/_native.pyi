@@ -2,6 +2,7 @@
 # ruff: noqa: E501, F401, F403, F405
 
 import builtins
+import collections.abc
 import os
 import pathlib
 import typing
@@ -21,34 +22,18 @@ __all__ = [
     "MalformedCallback",
     "MemoryStore",
     "MissingCode",
+    "NotSignedIn",
     "OAuthError",
+    "PortInUse",
     "Provider",
     "StateMismatch",
+    "StorageError",
     "TokenSet",
     "TransportError",
     "UnexpectedResponse",
     "WrongRedirect",
+    "__version__",
 ]
-
-class AuthflowError(builtins.Exception):
-    r"""
-    Every error authflow raises. `.code` is the language-neutral kind (`oauth`, `state_mismatch`, ...).
-    """
-    code: builtins.str
-
-class AuthorizationDenied(CallbackError):
-    r"""
-    The authorization server redirected back with `error=` (`.error`, `.description`, `.uri`).
-    """
-    error: builtins.str
-    description: typing.Optional[builtins.str]
-    uri: typing.Optional[builtins.str]
-
-class CallbackError(AuthflowError):
-    r"""
-    The redirect back from the authorization server was refused; nothing was consumed.
-    """
-    ...
 
 @typing.final
 class Client:
@@ -68,9 +53,9 @@ class Client:
         r"""
         The stored tokens as they are (no refresh), or None.
         """
-    def __new__(cls, config: ClientConfig, store: typing.Optional[typing.Any] = None) -> Client:
+    def __new__(cls, config: ClientConfig, store: typing.Optional[typing.Union[builtins.str, os.PathLike[builtins.str], MemoryStore, FileStore]] = None) -> Client:
         r"""
-        `store` is None (in memory), a path (a `FileStore`), a `MemoryStore` or a `FileStore`.
+        `store` is None or `"memory"` (in memory), a path (a token file), a `MemoryStore` or a `FileStore`.
         """
     def start(self) -> Flow:
         r"""
@@ -84,15 +69,17 @@ class Client:
         r"""
         Exchanges the code of a flow whose callback was checked, and stores the tokens.
         """
-    def login(self, open_browser: builtins.bool = ..., timeout: builtins.float = ..., on_url: typing.Optional[typing.Any] = None) -> TokenSet:
+    def login(self, open_browser: builtins.bool = ..., timeout: typing.Optional[builtins.float] = None, on_url: typing.Optional[collections.abc.Callable[[builtins.str], object]] = None) -> TokenSet:
         r"""
         The whole loopback login: listens on the redirect URI, announces the authorization URL
         (to `on_url`, else standard error; and the browser if `open_browser`), waits up to
-        `timeout` seconds for the redirect back, exchanges the code and stores the tokens.
+        `timeout` seconds (default 300, at most a week) for the redirect back, exchanges the
+        code and stores the tokens. `on_url` runs before the wait: it must not wait for the
+        redirect itself (start a thread to drive a browser).
         """
     def refresh(self) -> TokenSet:
         r"""
-        Refreshes now; callers racing with it share one refresh.
+        Refreshes now; callers who ask while a refresh of this client is under way share it.
         """
     def valid_tokens(self) -> TokenSet:
         r"""
@@ -107,9 +94,10 @@ class Client:
         r"""
         Sends an API request with the access token (refreshing as `get` does).
         """
-    def revoke(self, kind: builtins.str = ...) -> None:
+    def revoke(self, kind: typing.Optional[builtins.str] = None) -> None:
         r"""
-        Revokes `"refresh_token"` (and clears the store) or `"access_token"` at the provider (RFC 7009).
+        Revokes `"refresh_token"` (the default; it also clears the store) or `"access_token"`
+        at the provider (RFC 7009).
         """
     def sign_out(self) -> None:
         r"""
@@ -151,14 +139,16 @@ class ClientConfig:
         r"""
         `scopes` is a list or a space-separated string; `params` adds authorization request
         parameters (a dict or a list of pairs); `nonce` overrides the default (on with `openid`).
+        The whole configuration is checked here (`ConfigError`).
+        """
+    @staticmethod
+    def from_spec(provider: Provider, spec: typing.Any) -> ClientConfig:
+        r"""
+        A configuration from its spec as data, the shape of the conformance vectors' `client`:
+        `{"client_id": ..., "redirect_uri": ..., "client_secret": ..., "scopes": [...],
+        "nonce": ..., "extra_params": [[name, value], ...]}`.
         """
     def __repr__(self) -> builtins.str: ...
-
-class ConfigError(AuthflowError):
-    r"""
-    The client or provider configuration is unusable, or an argument is invalid. Fix the code.
-    """
-    ...
 
 @typing.final
 class FileStore:
@@ -192,8 +182,9 @@ class Flow:
     
     `state` names the core state: `AwaitingCallback -> Exchanging -> Authorized <-> Refreshing`.
     The sans-IO methods hand out `HttpRequest`s and take `(status, headers, body)` back;
-    `exchange()`, `refresh()` and `send()` do the HTTP through the Rust transport instead,
-    with the GIL released.
+    `exchange()`, `refresh()`, `send()` and `get()` do the HTTP through the Rust transport
+    instead, with the GIL released. A flow may be shared between threads: while a request
+    for it is out, every other call on it raises `InvalidStateError`.
     """
     @property
     def state(self) -> builtins.str:
@@ -227,7 +218,7 @@ class Flow:
         The configuration.
         """
     @staticmethod
-    def start(config: ClientConfig, now: typing.Optional[builtins.int] = None, seed: typing.Optional[builtins.int] = None) -> Flow:
+    def start(config: ClientConfig, now: typing.Optional[builtins.float] = None, seed: typing.Optional[builtins.float] = None) -> Flow:
         r"""
         Starts a login: fresh state, PKCE verifier (and nonce with `openid`). `now` defaults to
         the clock; `seed` is for tests only (a deterministic generator, never in production).
@@ -255,15 +246,15 @@ class Flow:
         r"""
         The code exchange request, handed out exactly once. Next: send it, then `exchange_response`.
         """
-    def exchange_response(self, status: builtins.int, headers: typing.Optional[typing.Any] = None, body: typing.Optional[typing.Any] = None, now: typing.Optional[builtins.int] = None) -> None:
+    def exchange_response(self, status: builtins.int, headers: typing.Optional[typing.Any] = None, body: typing.Optional[typing.Any] = None, now: typing.Optional[builtins.float] = None) -> None:
         r"""
-        Takes the token endpoint's answer to the exchange.
+        Takes the token endpoint's answer to the exchange (`status` 100..=599).
         """
     def refresh_request(self) -> HttpRequest:
         r"""
         The refresh request. Next: send it, then `refresh_response` or `request_failed`.
         """
-    def refresh_response(self, status: builtins.int, headers: typing.Optional[typing.Any] = None, body: typing.Optional[typing.Any] = None, now: typing.Optional[builtins.int] = None) -> None:
+    def refresh_response(self, status: builtins.int, headers: typing.Optional[typing.Any] = None, body: typing.Optional[typing.Any] = None, now: typing.Optional[builtins.float] = None) -> None:
         r"""
         Takes the token endpoint's answer to the refresh. On error the old tokens stay.
         """
@@ -275,15 +266,15 @@ class Flow:
         r"""
         Adds the access token to an API request (Bearer header, or `?access_token=`).
         """
-    def revocation_request(self, kind: builtins.str = ...) -> HttpRequest:
+    def revocation_request(self, kind: typing.Optional[builtins.str] = None) -> HttpRequest:
         r"""
-        An RFC 7009 revocation request for `"access_token"` or `"refresh_token"`.
+        An RFC 7009 revocation request for `"access_token"` or `"refresh_token"` (the default).
         """
-    def expires_within(self, now: typing.Optional[builtins.int] = None, skew: builtins.int = ...) -> builtins.bool:
+    def expires_within(self, now: typing.Optional[builtins.float] = None, skew: typing.Optional[builtins.float] = None) -> builtins.bool:
         r"""
         True when the access token expires at or before `now + skew`.
         """
-    def refresh_due(self, now: typing.Optional[builtins.int] = None) -> builtins.bool:
+    def refresh_due(self, now: typing.Optional[builtins.float] = None) -> builtins.bool:
         r"""
         True when the access token should be refreshed before use.
         """
@@ -301,7 +292,7 @@ class Flow:
         """
     def get(self, path_or_url: builtins.str) -> HttpResponse:
         r"""
-        GETs an API path (resolved against the provider's API base) or an absolute URL.
+        GETs an API path (resolved against the provider's API base) or an absolute URL, as `send`.
         """
     def __repr__(self) -> builtins.str: ...
 
@@ -330,7 +321,10 @@ class HttpRequest:
         r"""
         The body (a form for token requests).
         """
-    def __new__(cls, method: builtins.str, url: builtins.str, headers: typing.Optional[typing.Any] = None, body: typing.Optional[typing.Any] = None) -> HttpRequest: ...
+    def __new__(cls, method: builtins.str, url: builtins.str, headers: typing.Optional[typing.Any] = None, body: typing.Optional[typing.Any] = None) -> HttpRequest:
+        r"""
+        `method` is `GET` or `POST` (any case).
+        """
     @staticmethod
     def get(url: builtins.str) -> HttpRequest:
         r"""
@@ -378,34 +372,15 @@ class HttpResponse:
         """
     def json(self) -> typing.Any:
         r"""
-        The body parsed as JSON; `ValueError` if it is not JSON.
+        The body parsed as JSON; `UnexpectedResponse` if it is not JSON.
         """
     def __repr__(self) -> builtins.str: ...
-
-class InvalidStateError(AuthflowError):
-    r"""
-    A method was called in a state that does not allow it (`.state`, `.operation`).
-    """
-    state: builtins.str
-    operation: builtins.str
-
-class IssuerMismatch(CallbackError):
-    r"""
-    The `iss` (RFC 9207) or the discovery document names another issuer (`.expected`, `.got`).
-    """
-    expected: builtins.str
-    got: typing.Optional[builtins.str]
-
-class MalformedCallback(CallbackError):
-    r"""
-    The callback could not be read (not a URL, a repeated parameter, too long).
-    """
-    ...
 
 @typing.final
 class MemoryStore:
     r"""
-    Tokens in memory, lost when the process ends (the default store).
+    Tokens in memory, lost when the process ends (what `Client` uses by default). One
+    `MemoryStore` can be handed to several clients, which then share its tokens.
     """
     def __new__(cls, tokens: typing.Optional[TokenSet] = None) -> MemoryStore: ...
     def load(self) -> typing.Optional[TokenSet]:
@@ -421,21 +396,6 @@ class MemoryStore:
         Forgets the stored tokens.
         """
     def __repr__(self) -> builtins.str: ...
-
-class MissingCode(CallbackError):
-    r"""
-    The callback carries neither `code` nor `error`.
-    """
-    ...
-
-class OAuthError(AuthflowError):
-    r"""
-    The token endpoint answered an RFC 6749 error (`.error`, `.description`, `.uri`, `.status`).
-    """
-    error: builtins.str
-    description: typing.Optional[builtins.str]
-    uri: typing.Optional[builtins.str]
-    status: builtins.int
 
 @typing.final
 class Provider:
@@ -520,11 +480,12 @@ class Provider:
     @api_accept.setter
     def api_accept(self, value: typing.Optional[builtins.str]) -> None: ...
     @staticmethod
-    def sipgate(realm: builtins.str = ..., login_base: typing.Optional[builtins.str] = None, api_base: typing.Optional[builtins.str] = None) -> Provider:
+    def sipgate(realm: typing.Optional[builtins.str] = None, login_base: typing.Optional[builtins.str] = None, api_base: typing.Optional[builtins.str] = None) -> Provider:
         r"""
         sipgate's Keycloak (client_secret_post, rotating refresh tokens, API at api.sipgate.com/v2).
         
-        `login_base` and `api_base` point it elsewhere (the devserver, a proxy).
+        `realm` defaults to `third-party`. `login_base` and `api_base` point it elsewhere (the
+        devserver, a proxy), each alone or both.
         """
     @staticmethod
     def speakap(network: typing.Optional[builtins.str] = None, network_auth_url: typing.Optional[builtins.str] = None, auth_url: typing.Optional[builtins.str] = None, token_url: typing.Optional[builtins.str] = None, api_base: typing.Optional[builtins.str] = None) -> Provider:
@@ -543,11 +504,20 @@ class Provider:
         A plain RFC 6749 provider: client_secret_basic, Bearer tokens, PKCE S256.
         """
     @staticmethod
-    def discovery_request(issuer: builtins.str, kind: builtins.str = ...) -> HttpRequest:
+    def from_spec(spec: typing.Any) -> Provider:
+        r"""
+        A provider from its spec as data, the shape of the conformance vectors' `provider`:
+        `{"preset": "sipgate", "login_base": ..., "require_iss": True}`. The preset's own keys
+        (sipgate: `realm`, `login_base`, `api_base`; speakap: `network`, `network_auth_url`,
+        `auth_url`, `token_url`, `api_base`; phorge: `base_url`; generic: `authorization_endpoint`,
+        `token_endpoint`; discovery: `issuer`, `document`), then any of the overrides.
+        """
+    @staticmethod
+    def discovery_request(issuer: builtins.str, kind: typing.Optional[builtins.str] = None) -> HttpRequest:
         r"""
         The discovery request for `issuer` (sans-IO): send it, then call `from_discovery`.
         
-        `kind` is `"openid"` (`/.well-known/openid-configuration`) or `"oauth"` (RFC 8414).
+        `kind` is `"openid"` (`/.well-known/openid-configuration`, the default) or `"oauth"` (RFC 8414).
         """
     @staticmethod
     def from_discovery(issuer: builtins.str, status: builtins.int, headers: typing.Optional[typing.Any] = None, body: typing.Optional[typing.Any] = None) -> Provider:
@@ -557,15 +527,10 @@ class Provider:
     @staticmethod
     def discover(issuer: builtins.str) -> Provider:
         r"""
-        Fetches the issuer's discovery document (OpenID, then RFC 8414) through the Rust transport.
+        Fetches the issuer's metadata through the Rust transport (GIL released): the OpenID
+        document, then the RFC 8414 one when that is not found.
         """
     def __repr__(self) -> builtins.str: ...
-
-class StateMismatch(CallbackError):
-    r"""
-    The callback's `state` is missing or not this login's (stale tab, restart, forgery): start a new login.
-    """
-    ...
 
 @typing.final
 class TokenSet:
@@ -612,15 +577,15 @@ class TokenSet:
         r"""
         Every other field of the token response, as sent.
         """
-    def expires_within(self, now: typing.Optional[builtins.int] = None, skew: builtins.int = ...) -> builtins.bool:
+    def expires_within(self, now: typing.Optional[builtins.float] = None, skew: typing.Optional[builtins.float] = None) -> builtins.bool:
         r"""
-        True when the access token expires at or before `now + skew` (now defaults to the clock).
+        True when the access token expires at or before `now + skew` (`now` defaults to the clock).
         """
-    def refresh_due(self, now: typing.Optional[builtins.int] = None) -> builtins.bool:
+    def refresh_due(self, now: typing.Optional[builtins.float] = None) -> builtins.bool:
         r"""
         True when the access token should be refreshed before use.
         """
-    def expires_in(self, now: typing.Optional[builtins.int] = None) -> typing.Optional[builtins.int]:
+    def expires_in(self, now: typing.Optional[builtins.float] = None) -> typing.Optional[builtins.int]:
         r"""
         Seconds left until expiry, if known.
         """
@@ -640,23 +605,116 @@ class TokenSet:
     def __eq__(self, other: TokenSet) -> builtins.bool: ...
     def __repr__(self) -> builtins.str: ...
 
-class TransportError(AuthflowError):
+# The exceptions: AuthflowError, one class per category, one per kind named on its own
+# (authflow::ErrorCategory::ALL and authflow::ERROR_KINDS).
+
+__version__: builtins.str
+
+class AuthflowError(builtins.Exception):
     r"""
-    The HTTP exchange failed (`.kind`: connect, timeout, io, tls, too_large, insecure, redirect, other).
+    Every error authflow raises: `kind` names what happened, `category` how to handle it, `code` is the stable `ERR_...` code.
     """
     kind: builtins.str
+    code: builtins.str
+    category: builtins.str
 
-class UnexpectedResponse(AuthflowError):
+class ConfigError(AuthflowError):
     r"""
-    The server answered neither tokens nor an OAuth error (`.status`, `.content_type`).
+    The configuration or an argument is unusable, or the local environment refuses it.
     """
-    status: builtins.int
-    content_type: typing.Optional[builtins.str]
+    reason: typing.Optional[builtins.str]
+
+class PortInUse(ConfigError):
+    r"""
+    The loopback redirect address is taken by another program.
+    """
+    address: builtins.str
+
+class CallbackError(AuthflowError):
+    r"""
+    The redirect back from the authorization server was refused: start a new login.
+    """
+    ...
 
 class WrongRedirect(CallbackError):
     r"""
-    The callback URL is not the configured redirect URI (`.expected`, `.got`).
+    The callback URL is not the configured redirect URI.
     """
     expected: builtins.str
     got: builtins.str
 
+class MalformedCallback(CallbackError):
+    r"""
+    The callback could not be read (not a URL, a repeated parameter, too long).
+    """
+    reason: builtins.str
+
+class AuthorizationDenied(CallbackError):
+    r"""
+    The authorization server redirected back with `error=`.
+    """
+    error: builtins.str
+    description: typing.Optional[builtins.str]
+    uri: typing.Optional[builtins.str]
+
+class StateMismatch(CallbackError):
+    r"""
+    The callback's `state` is missing or not this login's (stale tab, restart, forgery).
+    """
+    ...
+
+class IssuerMismatch(CallbackError):
+    r"""
+    The `iss` (RFC 9207) or the discovery document names another issuer.
+    """
+    expected: builtins.str
+    got: typing.Optional[builtins.str]
+
+class MissingCode(CallbackError):
+    r"""
+    The callback carries neither `code` nor `error`.
+    """
+    ...
+
+class OAuthError(AuthflowError):
+    r"""
+    The token endpoint answered an RFC 6749 error.
+    """
+    error: builtins.str
+    description: typing.Optional[builtins.str]
+    uri: typing.Optional[builtins.str]
+    status: builtins.int
+
+class UnexpectedResponse(AuthflowError):
+    r"""
+    A server answered neither the expected answer nor an OAuth error.
+    """
+    status: builtins.int
+    content_type: typing.Optional[builtins.str]
+    summary: builtins.str
+
+class InvalidStateError(AuthflowError):
+    r"""
+    A method was called in a state that does not allow it.
+    """
+    state: builtins.str
+    operation: builtins.str
+
+class TransportError(AuthflowError):
+    r"""
+    The HTTP exchange failed (`transport`: connect, timeout, io, tls, too_large, insecure, redirect, other).
+    """
+    transport: builtins.str
+    message: builtins.str
+
+class StorageError(AuthflowError):
+    r"""
+    The token store could not be read or written.
+    """
+    message: builtins.str
+
+class NotSignedIn(AuthflowError):
+    r"""
+    No tokens are stored for this client: sign in first.
+    """
+    provider: builtins.str

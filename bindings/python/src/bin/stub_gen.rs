@@ -1,71 +1,81 @@
-//! Writes `python/authflow/_native.pyi` from the annotated Rust API; `--check` fails if it is stale.
+//! Writes `python/authflow/_native.pyi`: the classes from the annotated Rust API, the
+//! exceptions from the same table the module builds them from; `--check` fails if it is stale.
 //!
 //! Run `cargo run -p authflow-python --bin stub_gen --no-default-features --features stub-gen` after changing the API.
 
+use std::fmt::Write as _;
 use std::process::ExitCode;
+
+use _native::{exception_hierarchy, ExceptionClass};
+use authflow::FieldType;
 
 const REGENERATE: &str = "cargo run -p authflow-python --bin stub_gen --no-default-features --features stub-gen";
 
-/// The exceptions and the attributes `errors::to_py` sets on them (the generator knows neither).
-const EXCEPTIONS: [(&str, &[&str]); 13] = [
-    ("AuthflowError", &["code: builtins.str"]),
-    ("ConfigError", &[]),
-    ("CallbackError", &[]),
-    ("WrongRedirect", &["expected: builtins.str", "got: builtins.str"]),
-    ("MalformedCallback", &[]),
-    (
-        "AuthorizationDenied",
-        &["error: builtins.str", "description: typing.Optional[builtins.str]", "uri: typing.Optional[builtins.str]"],
-    ),
-    ("StateMismatch", &[]),
-    ("IssuerMismatch", &["expected: builtins.str", "got: typing.Optional[builtins.str]"]),
-    ("MissingCode", &[]),
-    (
-        "OAuthError",
-        &[
-            "error: builtins.str",
-            "description: typing.Optional[builtins.str]",
-            "uri: typing.Optional[builtins.str]",
-            "status: builtins.int",
-        ],
-    ),
-    ("UnexpectedResponse", &["status: builtins.int", "content_type: typing.Optional[builtins.str]"]),
-    ("InvalidStateError", &["state: builtins.str", "operation: builtins.str"]),
-    ("TransportError", &["kind: builtins.str"]),
-];
+/// Names the module declares besides its classes and exceptions.
+const VARIABLES: &[(&str, &str)] = &[("__version__", "builtins.str")];
 
-/// Names the exception bases as the module's own classes, and declares the exceptions' attributes.
-fn finish(mut text: String) -> String {
-    for (name, attributes) in EXCEPTIONS {
-        text = text.replace(&format!("(builtins.{name})"), &format!("({name})"));
-        if attributes.is_empty() {
-            continue;
-        }
-        let head = format!("\nclass {name}(");
-        let Some(start) = text.find(&head) else { continue };
-        let Some(offset) = text[start..].find("    \"\"\"\n    ...\n") else { continue };
-        let at = start + offset + "    \"\"\"\n".len();
-        let body: String = attributes.iter().map(|a| format!("    {a}\n")).collect();
-        text.replace_range(at..at + "    ...\n".len(), &body);
+fn python_type(field: FieldType) -> &'static str {
+    match field {
+        FieldType::Text => "builtins.str",
+        FieldType::OptionalText => "typing.Optional[builtins.str]",
+        FieldType::Int => "builtins.int",
     }
-    text
+}
+
+/// One exception class in the generator's own layout.
+fn exception(class: &ExceptionClass) -> String {
+    let base = class.base.unwrap_or("builtins.Exception");
+    let mut text = format!("class {}({base}):\n    r\"\"\"\n    {}\n    \"\"\"\n", class.name, class.doc);
+    for (name, field) in &class.fields {
+        let _ = writeln!(text, "    {name}: {}", python_type(*field));
+    }
+    if class.fields.is_empty() {
+        text.push_str("    ...\n");
+    }
+    text + "\n"
+}
+
+/// The generated classes, then the variables and the exceptions.
+fn finish(mut text: String) -> Result<String, String> {
+    for import in ["import builtins\n", "import typing\n"] {
+        if !text.contains(import) {
+            return Err(format!("the generated stub lacks `{}` that the exceptions need", import.trim()));
+        }
+    }
+    text.push_str("# The exceptions: AuthflowError, one class per category, one per kind named on its own\n");
+    text.push_str("# (authflow::ErrorCategory::ALL and authflow::ERROR_KINDS).\n\n");
+    for (name, ty) in VARIABLES {
+        let _ = writeln!(text, "{name}: {ty}\n");
+    }
+    for class in exception_hierarchy() {
+        text.push_str(&exception(&class));
+    }
+    Ok(text.trim_end().to_owned() + "\n")
 }
 
 fn main() -> ExitCode {
     let check = std::env::args().any(|a| a == "--check");
-    let info = match _native::stub_info() {
+    let mut info = match _native::stub_info() {
         Ok(info) => info,
         Err(e) => {
             eprintln!("stub_gen: {e:#}");
             return ExitCode::FAILURE;
         }
     };
-    for (name, module) in &info.modules {
+    for (name, module) in &mut info.modules {
         if module.is_empty() {
             continue;
         }
+        let names = exception_hierarchy().into_iter().map(|c| c.name).chain(VARIABLES.iter().map(|(n, _)| *n));
+        module.verbatim_all_entries.extend(names.map(str::to_owned));
         let path = info.python_root.join(format!("{}.pyi", name.replace('.', "/")));
-        let text = finish(module.format_with_config(info.config.use_type_statement));
+        let text = match finish(module.format_with_config(info.config.use_type_statement)) {
+            Ok(text) => text,
+            Err(e) => {
+                eprintln!("stub_gen: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
         if check {
             if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
                 eprintln!("{} is stale: run `{REGENERATE}`", path.display());
