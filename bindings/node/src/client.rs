@@ -105,7 +105,7 @@ impl Client {
             spec.on_url = o.on_url.map(|f| {
                 Box::new(move |url: &str| {
                     f.call(url.to_owned(), ThreadsafeFunctionCallMode::NonBlocking);
-                }) as Box<dyn Fn(&str) + Send + Sync>
+                }) as authflow::UrlCallback
             });
         }
         promise::long(env, promise::prepared(env, self.handle.login(spec))?, convert::tokens)
