@@ -95,13 +95,13 @@ pub struct ProviderSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub require_iss: Option<bool>,
     /// Override: client authentication at the token endpoint.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "named", skip_serializing_if = "Option::is_none")]
     pub client_auth: Option<ClientAuth>,
     /// Override: the PKCE method.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "named", skip_serializing_if = "Option::is_none")]
     pub pkce: Option<PkceMethod>,
     /// Override: where the access token goes on API requests.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "named", skip_serializing_if = "Option::is_none")]
     pub token_placement: Option<TokenPlacement>,
     /// Override: the `Accept` header of API requests; `null` clears it.
     #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
@@ -109,6 +109,12 @@ pub struct ProviderSpec {
     /// Override: the RFC 7009 revocation endpoint; `null` clears it.
     #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     pub revocation_endpoint: Option<Option<String>>,
+}
+
+/// An enum by its wire name in any case, through the core's `FromStr` (as the bindings' setters parse it).
+fn named<'de, D: Deserializer<'de>, T: std::str::FromStr<Err = Error>>(d: D) -> Result<Option<T>, D::Error> {
+    let name = String::deserialize(d)?;
+    name.parse().map(Some).map_err(|e: Error| serde::de::Error::custom(e.to_string()))
 }
 
 /// Tells a key set to `null` (`Some(None)`) from a missing key (`None`).
@@ -322,6 +328,11 @@ mod tests {
         let e = build(json!({"preset": "speakap", "network": "acme", "auth_url": "https://x"})).unwrap_err();
         assert!(e.to_string().contains("exactly one of"), "{e}");
         assert!(ProviderSpec::from_value(json!({"preset": "generic", "colour": "red"})).is_err());
+        let upper =
+            ProviderSpec::from_value(json!({"preset": "sipgate", "client_auth": "CLIENT_SECRET_BASIC"})).unwrap();
+        assert_eq!(upper.client_auth, Some(ClientAuth::ClientSecretBasic), "the setters' case rule");
+        let e = ProviderSpec::from_value(json!({"preset": "sipgate", "pkce": "S512"})).unwrap_err();
+        assert!(e.to_string().contains("expected one of s256, plain, disabled"), "{e}");
     }
 
     #[test]

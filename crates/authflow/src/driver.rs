@@ -36,7 +36,8 @@ pub struct LoginOptions {
     pub timeout: Duration,
     /// Open the authorization URL in the default browser. Default false.
     pub open_browser: bool,
-    /// Told the authorization URL; when `None` it is printed to standard error.
+    /// Told the authorization URL (on a thread of its own, while the listener waits);
+    /// when `None` it is printed to standard error.
     pub on_url: Option<UrlCallback>,
 }
 
@@ -204,14 +205,21 @@ impl Client {
         };
         let mut flow = Flow::start(config, self.now())?;
         let url = flow.authorization_url()?;
-        match &options.on_url {
-            Some(announce) => announce(&url),
+        if options.on_url.is_none() {
             // The documented default; a closed standard error is no reason to fail the login.
-            None => drop(writeln!(std::io::stderr(), "Open this URL in your browser to sign in:\n\n    {url}\n")),
+            drop(writeln!(std::io::stderr(), "Open this URL in your browser to sign in:\n\n    {url}\n"));
         }
-        if options.open_browser {
-            open_browser(&url);
-        }
+        // Announced on a thread of its own: a callback that blocks until the redirect comes
+        // back (a test's simulated browser, a prompt) must not keep the listener from answering.
+        let (announce, open, shown) = (options.on_url, options.open_browser, url.clone());
+        std::thread::spawn(move || {
+            if let Some(announce) = announce {
+                announce(&shown);
+            }
+            if open {
+                open_browser(&shown);
+            }
+        });
         listener.wait(options.timeout, |callback| self.finish(&mut flow, callback)).map_err(|e| match e {
             Error::Transport { kind: TransportErrorKind::Timeout, message } => {
                 Error::Transport { kind: TransportErrorKind::Timeout, message: format!("{message}: {url}") }

@@ -372,6 +372,21 @@ fn login_runs_the_loopback_flow_on_a_free_port() {
 }
 
 #[test]
+fn an_on_url_callback_that_blocks_until_the_redirect_is_answered_does_not_hang_the_login() {
+    let server = devserver(Knobs::default());
+    let (config, _) = setup(&server, Profile::Generic, "http://127.0.0.1:0/callback");
+    let client = Client::new(config);
+    let (pages, page) = mpsc::channel();
+    // The whole browser round trip inside the callback, as a script's `urlopen(url)` would do.
+    let options = LoginOptions::new().timeout(Duration::from_secs(20)).on_url(move |url| {
+        let response = UreqTransport::new().send(&HttpRequest::get(authorize(url))).unwrap();
+        pages.send(response.status).unwrap();
+    });
+    assert!(client.login(options).is_ok());
+    assert_eq!(page.recv_timeout(Duration::from_secs(10)).unwrap(), 200);
+}
+
+#[test]
 fn denied_login_shows_the_error_page() {
     let server = devserver(Knobs { deny: true, ..Knobs::default() });
     let (config, _) = setup(&server, Profile::Sipgate, "http://localhost:0/oauth");
