@@ -7,8 +7,8 @@ use url::Url;
 use crate::config::{without_query, ClientConfig};
 use crate::error::OAuthErrorCode;
 use crate::form;
+use crate::redact::Redactor;
 use crate::secret::{constant_time_eq, AuthorizationCode, StateToken};
-use crate::token::clip;
 use crate::Error;
 
 /// Longest callback URL accepted.
@@ -28,21 +28,27 @@ struct Params<'a> {
 ///
 /// Order: the URL is the configured redirect URI (scheme, host, port, path); `error=`
 /// becomes [`Error::AuthorizationDenied`]; `state` matches in constant time; `iss`
-/// matches the provider's issuer (RFC 9207); `code` is present.
-pub(crate) fn check(config: &ClientConfig, expected_state: &StateToken, raw: &str) -> Result<AuthorizationCode, Error> {
+/// matches the provider's issuer (RFC 9207); `code` is present. Text from the callback that
+/// goes into an error has the flow's secrets (`r`) taken out first.
+pub(crate) fn check(
+    config: &ClientConfig,
+    expected_state: &StateToken,
+    raw: &str,
+    r: &Redactor<'_>,
+) -> Result<AuthorizationCode, Error> {
     if raw.len() > MAX_CALLBACK_LEN {
         return Err(Error::malformed(format!(
             "callback of {} bytes exceeds the {MAX_CALLBACK_LEN} byte limit",
             raw.len()
         )));
     }
-    let p = params(target_query(config, raw)?)?;
+    let p = params(target_query(config, raw, r)?)?;
     if let Some(error) = p.error {
         return Err(Error::AuthorizationDenied {
             error: OAuthErrorCode::parse(&error),
             // Descriptions come from the server and end up in messages: keep them short.
-            description: p.error_description.as_deref().map(clip),
-            uri: p.error_uri.as_deref().map(clip),
+            description: p.error_description.as_deref().map(|d| r.text(d)),
+            uri: p.error_uri.as_deref().map(|u| r.text(u)),
         });
     }
     let state_ok =
@@ -50,7 +56,7 @@ pub(crate) fn check(config: &ClientConfig, expected_state: &StateToken, raw: &st
     if !state_ok {
         return Err(Error::StateMismatch);
     }
-    check_issuer(config, p.iss)?;
+    check_issuer(config, p.iss, r)?;
     match p.code {
         Some(code) if !code.is_empty() => Ok(AuthorizationCode::new(code.into_owned())),
         _ => Err(Error::MissingCode),
@@ -58,7 +64,7 @@ pub(crate) fn check(config: &ClientConfig, expected_state: &StateToken, raw: &st
 }
 
 /// Checks that `raw` targets the redirect URI and returns its query string.
-fn target_query<'a>(config: &ClientConfig, raw: &'a str) -> Result<&'a str, Error> {
+fn target_query<'a>(config: &ClientConfig, raw: &'a str, r: &Redactor<'_>) -> Result<&'a str, Error> {
     let without_fragment = raw.split('#').next().unwrap_or_default();
     let (target, query) = without_fragment.split_once('?').unwrap_or((without_fragment, ""));
     // Fast path: the target is spelled exactly as configured (the usual case).
@@ -77,7 +83,7 @@ fn target_query<'a>(config: &ClientConfig, raw: &'a str) -> Result<&'a str, Erro
     if same {
         Ok(query)
     } else {
-        Err(Error::WrongRedirect { expected: without_query(want), got: clip(&without_query(&got)) })
+        Err(Error::WrongRedirect { expected: without_query(want), got: r.text(&without_query(&got)) })
     }
 }
 
@@ -102,7 +108,7 @@ fn params(query: &str) -> Result<Params<'_>, Error> {
     Ok(p)
 }
 
-fn check_issuer(config: &ClientConfig, iss: Option<Cow<'_, str>>) -> Result<(), Error> {
+fn check_issuer(config: &ClientConfig, iss: Option<Cow<'_, str>>, r: &Redactor<'_>) -> Result<(), Error> {
     let provider = &config.provider;
     let Some(expected) = provider.issuer.as_deref() else {
         return Ok(());
@@ -110,6 +116,6 @@ fn check_issuer(config: &ClientConfig, iss: Option<Cow<'_, str>>) -> Result<(), 
     match iss {
         Some(got) if got.as_ref() == expected => Ok(()),
         None if !provider.require_iss => Ok(()),
-        got => Err(Error::IssuerMismatch { expected: expected.to_owned(), got: got.as_deref().map(clip) }),
+        got => Err(Error::IssuerMismatch { expected: expected.to_owned(), got: got.as_deref().map(|g| r.text(g)) }),
     }
 }

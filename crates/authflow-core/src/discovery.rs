@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 use crate::config::{endpoint, ClientAuth, Provider, TokenPlacement};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::pkce::PkceMethod;
+use crate::redact::Redactor;
 use crate::token::unexpected;
 use crate::Error;
 
@@ -37,10 +38,10 @@ pub fn discovery_request(issuer: &str, kind: DiscoveryKind) -> Result<HttpReques
 /// it sends it (`authorization_response_iss_parameter_supported`, RFC 9207).
 pub fn provider_from_discovery(issuer: &str, response: &HttpResponse) -> Result<Provider, Error> {
     if response.status != 200 {
-        return Err(unexpected(response, "discovery document not found".into()));
+        return Err(unexpected(response, "discovery document not found".into(), &Redactor::NONE));
     }
     let doc: Map<String, Value> = serde_json::from_slice(&response.body)
-        .map_err(|e| unexpected(response, format!("discovery document is not a json object: {e}")))?;
+        .map_err(|e| unexpected(response, format!("discovery document is not a json object: {e}"), &Redactor::NONE))?;
     let text = |key: &str| doc.get(key).and_then(Value::as_str);
     let list = |key: &str| -> Option<Vec<&str>> {
         doc.get(key).and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect())

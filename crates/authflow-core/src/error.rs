@@ -106,6 +106,25 @@ pub enum TransportErrorKind {
     Other,
 }
 
+/// The endpoint that answered an [`Error::OAuth`]; named in its message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum OAuthEndpoint {
+    /// The token endpoint: a code exchange or a refresh.
+    #[default]
+    Token,
+    /// The RFC 7009 revocation endpoint.
+    Revocation,
+}
+
+impl std::fmt::Display for OAuthEndpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            OAuthEndpoint::Token => "token endpoint",
+            OAuthEndpoint::Revocation => "revocation endpoint",
+        })
+    }
+}
+
 /// Which side is to blame; useful for retries and exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Blame {
@@ -172,8 +191,8 @@ pub enum Error {
     #[error("the callback carries no authorization code")]
     MissingCode,
 
-    /// The token endpoint answered with an RFC 6749 §5.2 error.
-    #[error("token endpoint said {error} (http {status}){}", detail(description))]
+    /// The token endpoint (or the revocation endpoint) answered with an RFC 6749 §5.2 error.
+    #[error("{endpoint} said {error} (http {status}){}", detail(description))]
     OAuth {
         /// The error code.
         error: OAuthErrorCode,
@@ -183,6 +202,8 @@ pub enum Error {
         uri: Option<String>,
         /// The HTTP status.
         status: u16,
+        /// Which endpoint answered: the token endpoint, or the revocation endpoint (RFC 7009 §2.2.1).
+        endpoint: OAuthEndpoint,
     },
 
     /// The server answered something that is neither a token response nor an OAuth error.
@@ -460,7 +481,7 @@ impl Error {
             }
             Error::StateMismatch | Error::MissingCode => Vec::new(),
             Error::IssuerMismatch { expected, got } => vec![("expected", text(expected)), ("got", opt(got))],
-            Error::OAuth { error, description, uri, status } => vec![
+            Error::OAuth { error, description, uri, status, .. } => vec![
                 ("error", text(error.as_str())),
                 ("description", opt(description)),
                 ("uri", opt(uri)),
@@ -484,30 +505,6 @@ impl Error {
             Error::AuthorizationDenied { error, .. } | Error::OAuth { error, .. } => Some(error),
             _ => None,
         }
-    }
-
-    /// Replaces each secret in the server-provided text of the error with `***`: some servers
-    /// quote the code or token they refuse (`Invalid authorization code: ...`). Values shorter
-    /// than four bytes are left alone, so that they cannot garble a message.
-    pub(crate) fn redact(mut self, secrets: &[&str]) -> Self {
-        let scrub = |text: &mut String| {
-            for secret in secrets.iter().filter(|s| s.len() >= 4) {
-                if text.contains(secret) {
-                    *text = text.replace(secret, "***");
-                }
-            }
-        };
-        match &mut self {
-            Error::OAuth { description, uri, .. } | Error::AuthorizationDenied { description, uri, .. } => {
-                description.iter_mut().chain(uri.iter_mut()).for_each(&scrub);
-            }
-            Error::UnexpectedResponse { content_type, summary, .. } => {
-                content_type.iter_mut().for_each(&scrub);
-                scrub(summary);
-            }
-            _ => {}
-        }
-        self
     }
 
     /// A configuration error (bindings use it for arguments they cannot convert).
@@ -536,7 +533,13 @@ mod tests {
             Error::StateMismatch,
             Error::IssuerMismatch { expected: text(), got: None },
             Error::MissingCode,
-            Error::OAuth { error: OAuthErrorCode::InvalidGrant, description: None, uri: None, status: 400 },
+            Error::OAuth {
+                error: OAuthErrorCode::InvalidGrant,
+                description: None,
+                uri: None,
+                status: 400,
+                endpoint: OAuthEndpoint::Token,
+            },
             Error::UnexpectedResponse { status: 500, content_type: None, summary: text() },
             Error::InvalidState { state: crate::StateName::Authorized, operation: "x" },
             Error::Transport { kind: TransportErrorKind::Timeout, message: text() },
@@ -576,8 +579,13 @@ mod tests {
     fn codes_are_stable() {
         assert_eq!(Error::StateMismatch.code(), "ERR_STATE_MISMATCH");
         assert_eq!(Error::NotSignedIn { provider: "p".into() }.code(), "ERR_NOT_SIGNED_IN");
-        let oauth =
-            |code: &str| Error::OAuth { error: OAuthErrorCode::parse(code), description: None, uri: None, status: 400 };
+        let oauth = |code: &str| Error::OAuth {
+            error: OAuthErrorCode::parse(code),
+            description: None,
+            uri: None,
+            status: 400,
+            endpoint: OAuthEndpoint::Token,
+        };
         assert_eq!(oauth("invalid_grant").code(), "ERR_OAUTH_INVALID_GRANT");
         assert_eq!(oauth("weird code!").code(), "ERR_OAUTH_WEIRD_CODE_");
         assert_eq!(oauth("").code(), "ERR_OAUTH_UNKNOWN");

@@ -36,6 +36,7 @@ use crate::config::{ClientConfig, TokenPlacement};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::pkce::{self, PkceMethod};
 use crate::random::{Entropy, OsEntropy};
+use crate::redact::Redactor;
 use crate::request;
 use crate::secret::{AuthorizationCode, Nonce, PkceVerifier, StateToken};
 use crate::token::{self, TokenSet, Warning};
@@ -363,6 +364,18 @@ impl Flow {
         Ok(request::client_form(&self.config, endpoint.as_str(), &[("token", token), ("token_type_hint", hint)]))
     }
 
+    /// Checks the revocation endpoint's answer (RFC 7009 §2.2) to [`Flow::revocation_request`]:
+    /// 200 is success; an error names the revocation endpoint and carries none of the held
+    /// tokens or the client secret in its text. It changes nothing: after revoking the
+    /// refresh token, forget the tokens.
+    pub fn revocation_response(&self, response: &HttpResponse) -> Result<(), Error> {
+        let Some(tokens) = self.tokens() else {
+            return Err(Error::InvalidState { state: self.state_name(), operation: "accept a revocation response" });
+        };
+        let known = held_secrets(&self.config, tokens);
+        token::read_revocation_response(response, &Redactor(&known))
+    }
+
     /// Moves the held tokens into the state `wrap` builds, without copying them.
     fn move_tokens(&mut self, wrap: fn(TokenSet) -> State) {
         let placeholder = State::Exchanging { code: None, verifier: None, nonce: None };
@@ -382,14 +395,13 @@ impl Flow {
         let operation = input.operation();
         match (&mut self.state, input) {
             (State::AwaitingCallback { csrf, verifier, nonce, .. }, Input::Callback(url)) => {
-                let code = callback::check(config, csrf, url).map_err(|e| {
-                    let known = [
-                        Some(csrf.expose()),
-                        verifier.as_ref().map(|v| v.expose()),
-                        nonce.as_ref().map(|n| n.expose()),
-                    ];
-                    redact(e, config, &known)
-                })?;
+                let known = [
+                    Some(csrf.expose()),
+                    verifier.as_ref().map(|v| v.expose()),
+                    nonce.as_ref().map(|n| n.expose()),
+                    client_secret(config),
+                ];
+                let code = callback::check(config, csrf, url, &Redactor(&known))?;
                 self.state = State::Exchanging { code: Some(code), verifier: verifier.take(), nonce: nonce.take() };
                 Ok(Next::Exchange)
             }
@@ -402,11 +414,14 @@ impl Flow {
                 self.sent_code = Some(code);
                 Ok(Next::Send(request))
             }
-            (State::Exchanging { code: None, verifier, .. }, Input::ExchangeResponse(response, now)) => {
-                let (tokens, warnings) = token::parse_token_response(response, now, None).map_err(|e| {
-                    let known = [self.sent_code.as_ref().map(|c| c.expose()), verifier.as_ref().map(|v| v.expose())];
-                    redact(e, config, &known)
-                })?;
+            (State::Exchanging { code: None, verifier, nonce }, Input::ExchangeResponse(response, now)) => {
+                let known = [
+                    self.sent_code.as_ref().map(|c| c.expose()),
+                    verifier.as_ref().map(|v| v.expose()),
+                    nonce.as_ref().map(|n| n.expose()),
+                    client_secret(config),
+                ];
+                let (tokens, warnings) = token::read_token_response(response, now, None, &Redactor(&known))?;
                 self.sent_code = None;
                 self.warnings = warnings;
                 self.state = State::Authorized { tokens };
@@ -427,14 +442,8 @@ impl Flow {
                 Err(Error::InvalidState { state: StateName::Authorized, operation: "refresh without a refresh token" })
             }
             (State::Refreshing { tokens }, Input::RefreshResponse(response, now)) => {
-                let parsed = token::parse_token_response(response, now, Some(tokens)).map_err(|e| {
-                    let known = [
-                        Some(tokens.access_token.expose()),
-                        tokens.refresh_token.as_ref().map(|t| t.expose()),
-                        tokens.id_token.as_ref().map(|t| t.expose()),
-                    ];
-                    redact(e, config, &known)
-                });
+                let known = held_secrets(config, tokens);
+                let parsed = token::read_token_response(response, now, Some(tokens), &Redactor(&known));
                 let (fresh, warnings) = match parsed {
                     Ok(ok) => ok,
                     Err(e) => {
@@ -466,11 +475,18 @@ fn code_grant(config: &ClientConfig, code: &AuthorizationCode, verifier: Option<
     request::client_form(config, config.provider.token_endpoint.as_str(), &fields[..used])
 }
 
-/// Takes the flow's own secrets out of server-provided error text.
-fn redact(e: Error, config: &ClientConfig, known: &[Option<&str>]) -> Error {
-    let client_secret = config.client_secret.as_ref().map(|s| s.expose());
-    let secrets: Vec<&str> = known.iter().copied().chain([client_secret]).flatten().collect();
-    e.redact(&secrets)
+fn client_secret(config: &ClientConfig) -> Option<&str> {
+    config.client_secret.as_ref().map(|s| s.expose())
+}
+
+/// The secrets a token holder knows: every token and the client secret, to take out of error text.
+fn held_secrets<'a>(config: &'a ClientConfig, tokens: &'a TokenSet) -> [Option<&'a str>; 4] {
+    [
+        Some(tokens.access_token.expose()),
+        tokens.refresh_token.as_ref().map(|t| t.expose()),
+        tokens.id_token.as_ref().map(|t| t.expose()),
+        client_secret(config),
+    ]
 }
 
 fn b64(bytes: &[u8]) -> String {

@@ -57,6 +57,7 @@ mod http;
 mod names;
 mod pkce;
 mod random;
+mod redact;
 mod request;
 mod secret;
 mod token;
@@ -65,7 +66,8 @@ pub use callback::MAX_CALLBACK_LEN;
 pub use config::{endpoint, is_loopback, ClientAuth, ClientConfig, Provider, TokenPlacement};
 pub use discovery::{discovery_request, provider_from_discovery, DiscoveryKind};
 pub use error::{
-    Blame, Error, ErrorCategory, ErrorKindInfo, FieldType, FieldValue, OAuthErrorCode, TransportErrorKind, ERROR_KINDS,
+    Blame, Error, ErrorCategory, ErrorKindInfo, FieldType, FieldValue, OAuthEndpoint, OAuthErrorCode,
+    TransportErrorKind, ERROR_KINDS,
 };
 pub use flow::{Flow, Input, Next, State, StateName, TokenKind};
 pub use http::{HttpRequest, HttpResponse, Method};

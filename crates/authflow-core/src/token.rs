@@ -3,8 +3,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::error::OAuthErrorCode;
+use crate::error::{OAuthEndpoint, OAuthErrorCode};
 use crate::http::HttpResponse;
+use crate::redact::{clip, Redactor};
 use crate::secret::{AccessToken, IdToken, RefreshToken};
 use crate::Error;
 
@@ -14,7 +15,6 @@ pub const MAX_BODY: usize = 1 << 20;
 pub const MAX_TOKEN_LEN: usize = 64 << 10;
 /// Longest `expires_in` taken at face value (ten years); longer ones are ignored with a warning.
 pub const MAX_EXPIRES_IN: u64 = 10 * 365 * 24 * 3600;
-const MAX_TEXT: usize = 512;
 /// Smallest refresh margin, in seconds (see [`TokenSet::refresh_due`]).
 pub const REFRESH_MARGIN_MIN: u64 = 5;
 /// Largest refresh margin, in seconds.
@@ -124,56 +124,79 @@ pub enum Warning {
 ///
 /// `previous` is the token set being refreshed: its refresh token and scope are
 /// kept when the response omits them (RFC 6749 §6).
+///
+/// Error text the server sent is clipped; a flow also takes its own secrets out of it first.
 pub fn parse_token_response(
     response: &HttpResponse,
     now: u64,
     previous: Option<&TokenSet>,
 ) -> Result<(TokenSet, Vec<Warning>), Error> {
+    read_token_response(response, now, previous, &Redactor::NONE)
+}
+
+/// [`parse_token_response`] with the secrets that must not appear in any error text.
+pub(crate) fn read_token_response(
+    response: &HttpResponse,
+    now: u64,
+    previous: Option<&TokenSet>,
+    r: &Redactor<'_>,
+) -> Result<(TokenSet, Vec<Warning>), Error> {
     let mut warnings = Vec::new();
-    let raw = json_object(response, &mut warnings)?;
-    if let Some(err) = oauth_error(&raw, response.status) {
-        return Err(err);
-    }
-    if !(200..300).contains(&response.status) {
-        return Err(unexpected(response, format!("json without an error code (fields: {})", raw.field_names())));
-    }
-    token_set(raw, response, now, previous, &mut warnings).map(|t| (t, warnings))
+    let parsed = (|| {
+        let raw = json_object(response, &mut warnings, r)?;
+        if let Some(err) = oauth_error(&raw, response.status, OAuthEndpoint::Token, r) {
+            return Err(err);
+        }
+        if !(200..300).contains(&response.status) {
+            let fields = raw.field_names(r);
+            return Err(unexpected(response, format!("json without an error code (fields: {fields})"), r));
+        }
+        token_set(raw, response, now, previous, &mut warnings, r)
+    })();
+    parsed.map(|t| (t, warnings)).map_err(|e| r.error(e))
 }
 
 /// Checks an RFC 7009 revocation response: 200 is success, anything else an error.
 pub fn parse_revocation_response(response: &HttpResponse) -> Result<(), Error> {
+    read_revocation_response(response, &Redactor::NONE)
+}
+
+/// [`parse_revocation_response`] with the secrets that must not appear in any error text.
+pub(crate) fn read_revocation_response(response: &HttpResponse, r: &Redactor<'_>) -> Result<(), Error> {
     if response.status == 200 {
         return Ok(());
     }
     let mut ignored = Vec::new();
-    match json_object(response, &mut ignored) {
-        Ok(obj) => Err(oauth_error(&obj, response.status)
-            .unwrap_or_else(|| unexpected(response, "revocation refused without an error code".into()))),
-        Err(e) => Err(e),
-    }
+    let refused = match json_object(response, &mut ignored, r) {
+        Ok(obj) => oauth_error(&obj, response.status, OAuthEndpoint::Revocation, r)
+            .unwrap_or_else(|| unexpected(response, "revocation refused without an error code".into(), r)),
+        Err(e) => e,
+    };
+    Err(r.error(refused))
 }
 
-fn json_object(response: &HttpResponse, warnings: &mut Vec<Warning>) -> Result<Raw, Error> {
+fn json_object(response: &HttpResponse, warnings: &mut Vec<Warning>, r: &Redactor<'_>) -> Result<Raw, Error> {
     let body = &response.body;
     if body.len() > MAX_BODY {
-        return Err(unexpected(response, format!("body of {} bytes exceeds the {MAX_BODY} byte limit", body.len())));
+        let summary = format!("body of {} bytes exceeds the {MAX_BODY} byte limit", body.len());
+        return Err(unexpected(response, summary, r));
     }
     let trimmed = body.trim_ascii();
     if trimmed.is_empty() {
-        return Err(unexpected(response, "empty body".into()));
+        return Err(unexpected(response, "empty body".into(), r));
     }
     if trimmed[0] != b'{' {
         let shown = if may_hold_tokens(response, trimmed) {
             format!("{} bytes withheld, they may hold tokens", body.len())
         } else {
-            prefix(trimmed)
+            prefix(trimmed, r)
         };
-        return Err(unexpected(response, format!("not json: {shown}")));
+        return Err(unexpected(response, format!("not json: {shown}"), r));
     }
     // Validating UTF-8 once up front is cheaper than serde_json checking every string.
-    let text = std::str::from_utf8(trimmed).map_err(|_| unexpected(response, "body is not utf-8".into()))?;
+    let text = std::str::from_utf8(trimmed).map_err(|_| unexpected(response, "body is not utf-8".into(), r))?;
     let raw: Raw = serde_json::from_str(text)
-        .map_err(|e| unexpected(response, format!("malformed json at line {} column {}", e.line(), e.column())))?;
+        .map_err(|e| unexpected(response, format!("malformed json at line {} column {}", e.line(), e.column()), r))?;
     if !is_json(response.header("content-type")) {
         warnings.push(Warning::ContentTypeNotJson { got: response.media_type().unwrap_or_default() });
     }
@@ -218,7 +241,7 @@ impl Raw {
         })
     }
 
-    fn field_names(&self) -> String {
+    fn field_names(&self, r: &Redactor<'_>) -> String {
         let known = [
             ("token_type", &self.token_type),
             ("expires_in", &self.expires_in),
@@ -232,7 +255,7 @@ impl Raw {
             .iter()
             .filter(|(_, v)| v.is_some())
             .map(|(k, _)| (*k).to_owned())
-            .chain(self.extra.keys().map(|k| clip(k)))
+            .chain(self.extra.keys().map(|k| r.text(k)))
             .collect();
         if names.is_empty() {
             "none".to_owned()
@@ -309,13 +332,15 @@ impl<'de> Deserialize<'de> for Key<'de> {
     }
 }
 
-fn oauth_error(raw: &Raw, status: u16) -> Option<Error> {
+/// The RFC 6749 §5.2 error, if the body has one; every text the server sent is scrubbed, then clipped.
+fn oauth_error(raw: &Raw, status: u16, endpoint: OAuthEndpoint, r: &Redactor<'_>) -> Option<Error> {
     let code = raw.error.as_ref()?.as_str()?;
     Some(Error::OAuth {
         error: OAuthErrorCode::parse(&clip(code)),
-        description: text(&raw.error_description),
-        uri: text(&raw.error_uri),
+        description: text(&raw.error_description, r),
+        uri: text(&raw.error_uri, r),
         status,
+        endpoint,
     })
 }
 
@@ -325,15 +350,14 @@ fn token_set(
     now: u64,
     previous: Option<&TokenSet>,
     warnings: &mut Vec<Warning>,
+    r: &Redactor<'_>,
 ) -> Result<TokenSet, Error> {
     let access_token = match raw.access_token.take() {
-        Some(Value::String(s)) if !s.is_empty() => AccessToken::new(bounded(response, "access_token", s)?),
-        Some(_) => return Err(unexpected(response, "access_token is not a non-empty string".into())),
+        Some(Value::String(s)) if !s.is_empty() => AccessToken::new(bounded(response, "access_token", s, r)?),
+        Some(_) => return Err(unexpected(response, "access_token is not a non-empty string".into(), r)),
         None => {
-            return Err(unexpected(
-                response,
-                format!("json without access_token or error (fields: {})", raw.field_names()),
-            ))
+            let fields = raw.field_names(r);
+            return Err(unexpected(response, format!("json without access_token or error (fields: {fields})"), r));
         }
     };
     let token_type = match raw.token_type.take() {
@@ -347,15 +371,16 @@ fn token_set(
             "Bearer".to_owned()
         }
         Some(other) => {
-            let shown = other.as_str().map(clip).unwrap_or_else(|| other.to_string());
-            return Err(unexpected(response, format!("unsupported token_type {shown:?}; only Bearer is supported")));
+            let shown = r.text(&other.as_str().map_or_else(|| other.to_string(), str::to_owned));
+            let summary = format!("unsupported token_type {shown:?}; only Bearer is supported");
+            return Err(unexpected(response, summary, r));
         }
     };
     let expires_at = expires_in(raw.expires_in.take(), warnings).map(|s| now.saturating_add(s));
     let refresh_token = match raw.refresh_token.take() {
-        Some(Value::String(s)) if !s.is_empty() => Some(RefreshToken::new(bounded(response, "refresh_token", s)?)),
+        Some(Value::String(s)) if !s.is_empty() => Some(RefreshToken::new(bounded(response, "refresh_token", s, r)?)),
         Some(Value::Null) | None => None,
-        Some(_) => return Err(unexpected(response, "refresh_token is not a string".into())),
+        Some(_) => return Err(unexpected(response, "refresh_token is not a string".into(), r)),
     };
     let refresh_token = match (refresh_token, previous) {
         (None, Some(prev)) if prev.refresh_token.is_some() => {
@@ -369,7 +394,7 @@ fn token_set(
         _ => previous.and_then(|p| p.scope.clone()),
     };
     let id_token = match raw.id_token.take() {
-        Some(Value::String(s)) => Some(IdToken::new(bounded(response, "id_token", s)?)),
+        Some(Value::String(s)) => Some(IdToken::new(bounded(response, "id_token", s, r)?)),
         _ => previous.and_then(|p| p.id_token.clone()),
     };
     if !raw.extra.is_empty() {
@@ -412,30 +437,16 @@ fn expires_in(value: Option<Value>, warnings: &mut Vec<Warning>) -> Option<u64> 
     }
 }
 
-fn bounded(response: &HttpResponse, field: &str, value: String) -> Result<String, Error> {
+fn bounded(response: &HttpResponse, field: &str, value: String, r: &Redactor<'_>) -> Result<String, Error> {
     if value.len() > MAX_TOKEN_LEN {
-        return Err(unexpected(
-            response,
-            format!("{field} of {} bytes exceeds the {MAX_TOKEN_LEN} byte limit", value.len()),
-        ));
+        let summary = format!("{field} of {} bytes exceeds the {MAX_TOKEN_LEN} byte limit", value.len());
+        return Err(unexpected(response, summary, r));
     }
     Ok(value)
 }
 
-fn text(value: &Option<Value>) -> Option<String> {
-    value.as_ref().and_then(Value::as_str).map(clip)
-}
-
-/// Cuts server-provided text to a sane length for messages.
-pub(crate) fn clip(s: &str) -> String {
-    if s.len() <= MAX_TEXT {
-        return s.to_owned();
-    }
-    let mut end = MAX_TEXT;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}...", &s[..end])
+fn text(value: &Option<Value>, r: &Redactor<'_>) -> Option<String> {
+    value.as_ref().and_then(Value::as_str).map(|s| r.text(s))
 }
 
 /// JSON that is not an object, and form-encoded bodies (GitHub answers `access_token=...&token_type=bearer`
@@ -446,10 +457,16 @@ fn may_hold_tokens(response: &HttpResponse, body: &[u8]) -> bool {
     form || matches!(body[0], b'[' | b'"') || one_word_with_equals
 }
 
-/// A short, single-line prefix of a non-JSON body.
-fn prefix(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&body[..body.len().min(400)]);
-    let words: Vec<&str> = text.split_whitespace().collect();
+/// A short, single-line prefix of a non-JSON body. The whole body is scrubbed before it is
+/// cut, so that no part of a secret straddling the cut is left.
+fn prefix(body: &[u8], r: &Redactor<'_>) -> String {
+    let text = String::from_utf8_lossy(body);
+    let text = r.scrub(&text);
+    let mut end = text.len().min(400);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let words: Vec<&str> = text[..end].split_whitespace().collect();
     let mut line = words.join(" ");
     if line.len() > 80 {
         let mut end = 80;
@@ -462,10 +479,11 @@ fn prefix(body: &[u8]) -> String {
     format!("{line:?}")
 }
 
-pub(crate) fn unexpected(response: &HttpResponse, summary: String) -> Error {
+/// An unexpected response; `summary` must already be free of secrets, the content type is scrubbed here.
+pub(crate) fn unexpected(response: &HttpResponse, summary: String, r: &Redactor<'_>) -> Error {
     Error::UnexpectedResponse {
         status: response.status,
-        content_type: response.header("content-type").map(clip),
+        content_type: response.header("content-type").map(|c| r.text(c)),
         summary,
     }
 }

@@ -331,6 +331,27 @@ fn no_secret_in_any_debug_or_display() {
     assert!(placed.url.contains(ACCESS));
     printed.debug("phorge authorize HttpRequest", &placed);
 
+    // RFC 7009 answers: errors name the revocation endpoint and quote no held token.
+    let bad_revocations = [
+        json_response(
+            400,
+            &format!(
+                r#"{{"error":"invalid_token","error_description":"token {REFRESH} unknown to client {CLIENT_SECRET}"}}"#
+            ),
+        ),
+        json_response(503, &format!(r#"{{"error":"temporarily_unavailable","error_description":"{ACCESS} later"}}"#)),
+        json_response(400, &format!(r#"{{"message":"{ID_TOKEN}"}}"#)),
+        HttpResponse::new(500, "text/html", format!("<html>cannot revoke {REFRESH}</html>")),
+    ];
+    for (i, response) in bad_revocations.iter().enumerate() {
+        let err = flow.revocation_response(response).unwrap_err();
+        if err.kind() == "oauth" {
+            assert!(err.to_string().starts_with("revocation endpoint said"), "{err}");
+        }
+        printed.error(&format!("bad revocation response {i}"), Err::<(), _>(err));
+    }
+    flow.revocation_response(&HttpResponse::new(200, "text/plain", "")).unwrap();
+
     let bad_refreshes = [
         json_response(
             400,

@@ -18,7 +18,7 @@ pub(crate) fn token(app: &App, profile: Profile, request: &Request) -> Reply {
     if let Ok(form) = &form {
         count_grant(app, form.get("grant_type"));
     }
-    if let Some(reply) = faults::apply(&app.knobs()) {
+    if let Some(reply) = faults::apply(&app.knobs(), form.as_ref().ok()) {
         return reply;
     }
     let answer = form.and_then(|form| grant(app, profile, request, &form));

@@ -16,8 +16,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use authflow_core::{
-    parse_revocation_response, ClientConfig, Error, Flow, HttpRequest, HttpResponse, OAuthErrorCode, TokenKind,
-    TokenSet, TransportErrorKind,
+    ClientConfig, Error, Flow, HttpRequest, HttpResponse, OAuthErrorCode, TokenKind, TokenSet, TransportErrorKind,
 };
 
 use crate::listener::{open_browser, LoopbackListener};
@@ -291,9 +290,10 @@ impl Client {
         let _in_process = self.refreshing.lock().unwrap_or_else(PoisonError::into_inner);
         let _store = self.store.lock()?;
         let tokens = self.stored()?;
-        let request = Flow::from_tokens(Arc::clone(&self.config), tokens).revocation_request(which)?;
+        let flow = Flow::from_tokens(Arc::clone(&self.config), tokens);
+        let request = flow.revocation_request(which)?;
         let response = self.transport.send(&request)?;
-        parse_revocation_response(&response)?;
+        flow.revocation_response(&response)?;
         if which == TokenKind::RefreshToken {
             self.store.clear()?;
         }

@@ -1,0 +1,68 @@
+//! The batteries against the holes of issue 9 ("Hardening"): each test drives the blocking
+//! client (or a store) against the devserver the way an attacker or an unlucky user would.
+// Helpers outside #[test] functions panic on failure too: they are test code.
+#![allow(clippy::unwrap_used)]
+
+use authflow::{
+    endpoint, Client, ClientConfig, Error, Flow, HttpClient, HttpRequest, Provider, TokenKind, TokenSet, UreqTransport,
+};
+use authflow_devserver::{DevServer, Fault, Knobs, Options, GENERIC_POST_CLIENT_ID, GENERIC_POST_CLIENT_SECRET};
+
+fn devserver() -> DevServer {
+    DevServer::start(Options { port: 0, knobs: Knobs::default() }).unwrap()
+}
+
+/// The generic profile with client_secret_post (so the secret is in the form) and its revocation endpoint.
+fn generic(server: &DevServer) -> ClientConfig {
+    let base = server.base_url();
+    let mut p = Provider::generic(&format!("{base}/authorize"), &format!("{base}/token")).unwrap();
+    p.client_auth = authflow::ClientAuth::ClientSecretPost;
+    p.revocation_endpoint = Some(endpoint("revocation endpoint", &format!("{base}/revoke")).unwrap());
+    ClientConfig::new(p, GENERIC_POST_CLIENT_ID, "http://127.0.0.1:8080/cb")
+        .unwrap()
+        .with_secret(GENERIC_POST_CLIENT_SECRET)
+        .with_scopes(["openid", "profile"])
+}
+
+/// Start, authorize in the "browser" (the redirect is not followed), finish.
+fn sign_in(client: &Client) -> TokenSet {
+    let mut flow: Flow = client.start().unwrap();
+    let response = UreqTransport::new().send(&HttpRequest::get(flow.authorization_url().unwrap())).unwrap();
+    assert_eq!(response.status, 302, "{}", String::from_utf8_lossy(&response.body));
+    client.finish(&mut flow, response.header("location").unwrap()).unwrap()
+}
+
+/// Fails if `err`'s message or Debug form shows any of `secrets`, or their first 8 bytes.
+fn assert_no_secret(err: &Error, secrets: &[&str]) {
+    let shown = format!("{err}\n{err:?}");
+    for secret in secrets {
+        assert!(secret.len() >= 8, "test secrets are long enough to be recognized");
+        assert!(!shown.contains(&secret[..8]), "{secret} leaked: {shown}");
+    }
+}
+
+// Hole 6: redact before clipping, every form, and revocation errors too.
+#[test]
+fn secrets_echoed_by_the_token_and_revocation_endpoints_never_reach_an_error() {
+    let server = devserver();
+    let client = Client::new(generic(&server));
+    let tokens = sign_in(&client);
+    let refresh = tokens.refresh_token.as_ref().unwrap().expose().to_owned();
+    let access = tokens.access_token.expose().to_owned();
+    let secrets = [refresh.as_str(), access.as_str(), GENERIC_POST_CLIENT_SECRET];
+    server.set_knobs(Knobs { fault: Some(Fault::Echo), ..Knobs::default() });
+
+    // The token is quoted after 500 bytes of description (straddling the
+    // 512-byte clip), raw and percent-encoded, next to the client secret.
+    for which in [TokenKind::RefreshToken, TokenKind::AccessToken] {
+        let err = client.revoke(which).unwrap_err();
+        assert_eq!(err.kind(), "oauth", "{err}");
+        assert!(err.to_string().starts_with("revocation endpoint said"), "{which:?}: {err}");
+        assert_no_secret(&err, &secrets);
+    }
+    assert_eq!(client.tokens().unwrap(), Some(tokens), "a refused revocation keeps the tokens");
+    let err = client.refresh().unwrap_err();
+    assert_eq!(err.kind(), "oauth", "{err}");
+    assert!(err.to_string().starts_with("token endpoint said"), "{err}");
+    assert_no_secret(&err, &secrets);
+}
