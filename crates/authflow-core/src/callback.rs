@@ -5,7 +5,6 @@ use std::borrow::Cow;
 use url::Url;
 
 use crate::config::{without_query, ClientConfig};
-use crate::error::OAuthErrorCode;
 use crate::form;
 use crate::redact::Redactor;
 use crate::secret::{constant_time_eq, AuthorizationCode, StateToken};
@@ -45,7 +44,7 @@ pub(crate) fn check(
     let p = params(target_query(config, raw, r)?)?;
     if let Some(error) = p.error {
         return Err(Error::AuthorizationDenied {
-            error: OAuthErrorCode::parse(&error),
+            error: r.code(&error),
             // Descriptions come from the server and end up in messages: keep them short.
             description: p.error_description.as_deref().map(|d| r.text(d)),
             uri: p.error_uri.as_deref().map(|u| r.text(u)),

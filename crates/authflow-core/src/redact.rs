@@ -9,6 +9,7 @@
 
 use std::borrow::Cow;
 
+use crate::error::OAuthErrorCode;
 use crate::Error;
 
 /// The longest server-provided text kept in an error, in bytes.
@@ -55,6 +56,14 @@ impl Redactor<'_> {
         clip(&self.scrub(text))
     }
 
+    /// An error code as sent: a standard one as it is, any other scrubbed and clipped.
+    pub(crate) fn code(&self, code: &str) -> OAuthErrorCode {
+        match OAuthErrorCode::parse(code) {
+            OAuthErrorCode::Other(_) => OAuthErrorCode::Other(self.text(code)),
+            known => known,
+        }
+    }
+
     /// Scrubs every server-provided text field of a finished error once more (texts a
     /// helper built without the secrets at hand).
     pub(crate) fn error(&self, mut e: Error) -> Error {
@@ -67,7 +76,10 @@ impl Redactor<'_> {
             }
         };
         match &mut e {
-            Error::OAuth { description, uri, .. } | Error::AuthorizationDenied { description, uri, .. } => {
+            Error::OAuth { error, description, uri, .. } | Error::AuthorizationDenied { error, description, uri } => {
+                if let OAuthErrorCode::Other(code) = error {
+                    scrub(code);
+                }
                 description.iter_mut().chain(uri.iter_mut()).for_each(scrub);
             }
             Error::UnexpectedResponse { content_type, summary, .. } => {
@@ -193,8 +205,10 @@ mod tests {
     }
 
     #[test]
-    fn short_secrets_are_left_alone() {
-        let r = Redactor(&[Some("abc")]);
+    fn short_secrets_and_standard_codes_are_left_alone() {
+        let r = Redactor(&[Some("abc"), Some("invalid_grant")]);
         assert_eq!(r.scrub("abc abc"), "abc abc");
+        assert_eq!(r.code("invalid_grant"), OAuthErrorCode::InvalidGrant);
+        assert_eq!(r.code("invalid_grant CODE"), OAuthErrorCode::Other("*** CODE".into()));
     }
 }

@@ -3,9 +3,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::error::{OAuthEndpoint, OAuthErrorCode};
+use crate::error::OAuthEndpoint;
 use crate::http::HttpResponse;
-use crate::redact::{clip, Redactor};
+use crate::redact::Redactor;
 use crate::secret::{AccessToken, IdToken, RefreshToken};
 use crate::Error;
 
@@ -336,7 +336,7 @@ impl<'de> Deserialize<'de> for Key<'de> {
 fn oauth_error(raw: &Raw, status: u16, endpoint: OAuthEndpoint, r: &Redactor<'_>) -> Option<Error> {
     let code = raw.error.as_ref()?.as_str()?;
     Some(Error::OAuth {
-        error: OAuthErrorCode::parse(&clip(code)),
+        error: r.code(code),
         description: text(&raw.error_description, r),
         uri: text(&raw.error_uri, r),
         status,

@@ -336,7 +336,7 @@ fn no_secret_in_any_debug_or_display() {
         json_response(
             400,
             &format!(
-                r#"{{"error":"invalid_token","error_description":"token {REFRESH} unknown to client {CLIENT_SECRET}"}}"#
+                r#"{{"error":"invalid_token {REFRESH}","error_description":"token {REFRESH} unknown to client {CLIENT_SECRET}"}}"#
             ),
         ),
         json_response(503, &format!(r#"{{"error":"temporarily_unavailable","error_description":"{ACCESS} later"}}"#)),

@@ -22,12 +22,14 @@ pub(crate) fn echo(form: Option<&Params>) -> Response {
         .iter()
         .filter_map(|name| form.and_then(|f| f.get(name)))
         .collect();
+    let first = secrets.first().copied().unwrap_or("nothing");
     let quoted: Vec<String> = secrets
         .iter()
         .map(|s| format!("{s} (sent as {})", url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()))
         .collect();
     let description = format!("{} refused: {}", ".".repeat(500), quoted.join(", "));
-    Response::json(400, &json!({ "error": "invalid_grant", "error_description": description })).no_store()
+    Response::json(400, &json!({ "error": format!("invalid_grant {first}"), "error_description": description }))
+        .no_store()
 }
 
 fn reply(fault: Fault, form: Option<&Params>) -> Reply {

@@ -112,7 +112,7 @@ pub enum Fault {
     Drop,
     /// 200 with a 5 MiB JSON body.
     Oversized,
-    /// 400 `invalid_grant` whose `error_description` quotes the secrets the request carried (code,
+    /// 400 whose `error` and `error_description` quote the secrets the request carried (code,
     /// refresh token, token to revoke, client secret), raw and percent-encoded, after 500 bytes
     /// of text so that they straddle a 512-byte clip: the most careless server seen. The
     /// revocation endpoints answer this fault too.

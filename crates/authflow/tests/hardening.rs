@@ -52,7 +52,7 @@ fn secrets_echoed_by_the_token_and_revocation_endpoints_never_reach_an_error() {
     let secrets = [refresh.as_str(), access.as_str(), GENERIC_POST_CLIENT_SECRET];
     server.set_knobs(Knobs { fault: Some(Fault::Echo), ..Knobs::default() });
 
-    // The token is quoted after 500 bytes of description (straddling the
+    // The token is quoted in the error code and after 500 bytes of description (straddling the
     // 512-byte clip), raw and percent-encoded, next to the client secret.
     for which in [TokenKind::RefreshToken, TokenKind::AccessToken] {
         let err = client.revoke(which).unwrap_err();
