@@ -20,7 +20,8 @@
 //!      │                            ▼
 //!      └─────────────────────── Refreshing
 //!        RefreshResponse ok => Next::UseTokens (new tokens)
-//!        RefreshResponse refused => error, old tokens kept
+//!        RefreshResponse refused => error, old tokens kept (a 400 or 401 without an
+//!                                   RFC 6749 error body is invalid_grant: the refresh token is dead)
 //!        RequestFailed => Next::UseTokens (old tokens kept)
 //! ```
 //!
@@ -443,7 +444,8 @@ impl Flow {
             }
             (State::Refreshing { tokens }, Input::RefreshResponse(response, now)) => {
                 let known = held_secrets(config, tokens);
-                let parsed = token::read_token_response(response, now, Some(tokens), &Redactor(&known));
+                let parsed = token::read_token_response(response, now, Some(tokens), &Redactor(&known))
+                    .map_err(token::refused_refresh);
                 let (fresh, warnings) = match parsed {
                     Ok(ok) => ok,
                     Err(e) => {

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::error::OAuthEndpoint;
+use crate::error::{OAuthEndpoint, OAuthErrorCode};
 use crate::http::HttpResponse;
 use crate::redact::Redactor;
 use crate::secret::{AccessToken, IdToken, RefreshToken};
@@ -154,6 +154,27 @@ pub(crate) fn read_token_response(
         token_set(raw, response, now, previous, &mut warnings, r)
     })();
     parsed.map(|t| (t, warnings)).map_err(|e| r.error(e))
+}
+
+/// A refresh answered 400 or 401 without an RFC 6749 error body (empty, not JSON, or JSON
+/// without `error`) is final for that refresh token: some servers answer a dead one that way.
+/// It becomes `invalid_grant`, as if the server had said so, so that callers (and
+/// `authflow::Client`, which then clears its store) send the user to
+/// sign in again instead of resending the dead token on every call. The description says
+/// what the answer was. Other errors pass unchanged.
+pub(crate) fn refused_refresh(e: Error) -> Error {
+    match e {
+        Error::UnexpectedResponse { status: status @ (400 | 401), summary, .. } => Error::OAuth {
+            error: OAuthErrorCode::InvalidGrant,
+            description: Some(format!(
+                "the refresh was refused without an RFC 6749 error ({summary}): the refresh token counts as dead, sign in again"
+            )),
+            uri: None,
+            status,
+            endpoint: OAuthEndpoint::Token,
+        },
+        other => other,
+    }
 }
 
 /// Checks an RFC 7009 revocation response: 200 is success, anything else an error.

@@ -3,8 +3,11 @@
 // Helpers outside #[test] functions panic on failure too: they are test code.
 #![allow(clippy::unwrap_used)]
 
+use std::sync::Arc;
+
 use authflow::{
-    endpoint, Client, ClientConfig, Error, Flow, HttpClient, HttpRequest, Provider, TokenKind, TokenSet, UreqTransport,
+    endpoint, Client, ClientConfig, Error, FileStore, Flow, HttpClient, HttpRequest, OAuthErrorCode, Provider,
+    TokenKind, TokenSet, TokenStore, UreqTransport,
 };
 use authflow_devserver::{DevServer, Fault, Knobs, Options, GENERIC_POST_CLIENT_ID, GENERIC_POST_CLIENT_SECRET};
 
@@ -65,4 +68,23 @@ fn secrets_echoed_by_the_token_and_revocation_endpoints_never_reach_an_error() {
     assert_eq!(err.kind(), "oauth", "{err}");
     assert!(err.to_string().starts_with("token endpoint said"), "{err}");
     assert_no_secret(&err, &secrets);
+}
+
+// Hole 12: a refresh refused with an empty 400 or 401 ends the grant, as invalid_grant does.
+#[test]
+fn a_refresh_refused_without_an_error_body_clears_the_store() {
+    let server = devserver();
+    let dir = std::env::temp_dir().join(format!("authflow-hardening-{}-empty", std::process::id()));
+    let store = Arc::new(FileStore::new(dir.join("tokens.json")));
+    let client = Client::new(generic(&server)).with_store(store.clone());
+    sign_in(&client);
+    server.set_knobs(Knobs { fault: Some(Fault::EmptyBadRequest), ..Knobs::default() });
+    let err = client.refresh().unwrap_err();
+    assert_eq!(err.oauth_code(), Some(&OAuthErrorCode::InvalidGrant), "{err}");
+    assert!(err.to_string().contains("empty body"), "the message says the body was empty: {err}");
+    assert_eq!(store.load().unwrap(), None, "the dead refresh token is not kept");
+    server.set_knobs(Knobs::default());
+    assert_eq!(client.get(&format!("{}/userinfo", server.base_url())).unwrap_err().kind(), "not_signed_in");
+    assert_eq!(server.counters().refresh_grants, 1, "the dead token is never sent again");
+    let _ = std::fs::remove_dir_all(dir);
 }
