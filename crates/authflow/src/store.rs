@@ -3,7 +3,8 @@
 //! [`MemoryStore`] keeps them for the life of the process. [`FileStore`] keeps them in a
 //! JSON file with mode 0600, replaced atomically (temporary file, fsync, rename, fsync of
 //! the directory), so a crash never loses a rotated refresh token, and locks a `.lock`
-//! file beside it so that processes sharing the file refresh one at a time.
+//! file beside it so that processes sharing the file refresh one at a time. The lock file
+//! is opened without following a symlink (see [`open_lock_file`]), with mode 0600.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -215,7 +216,7 @@ impl TokenStore for FileStore {
         let lock_error = |e: io::Error| Error::Storage { message: format!("cannot lock {}: {e}", path.display()) };
         create_private_dir(self.dir()).map_err(lock_error)?;
         // The lock file is never deleted: deleting it would let two processes lock different files.
-        let file = private_options().write(true).create(true).truncate(false).open(&path).map_err(lock_error)?;
+        let file = open_lock_file(&path).map_err(lock_error)?;
         file.lock().map_err(lock_error)?;
         Ok(StoreLock::file(file))
     }
@@ -238,6 +239,63 @@ fn private_options() -> OpenOptions {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     options
+}
+
+/// Opens the lock file, creating it with mode 0600 if needed, without following a symlink:
+/// a symlink planted at the lock path could otherwise make the client create or lock a file
+/// of the attacker's choosing.
+///
+/// The standard library has no `O_NOFOLLOW` and this crate takes no `libc` for one flag,
+/// so: a new file is created with `O_CREAT | O_EXCL` (`create_new`), which never follows a
+/// symlink (POSIX); an existing path must be a regular file by `symlink_metadata`, which
+/// does not follow, is then opened without `create` (nothing is created or truncated), and
+/// must still be that same file (device and inode) once open, so a symlink swapped in
+/// between the check and the open is refused too. A wider mode on an existing lock file
+/// is narrowed to 0600 when the file is ours to change.
+fn open_lock_file(path: &Path) -> io::Result<File> {
+    let refused =
+        |what: &str| io::Error::new(io::ErrorKind::InvalidInput, format!("{what}: refusing to follow or lock it"));
+    // Another process may create or remove the file between the steps: a few tries settle it.
+    for _ in 0..3 {
+        match private_options().write(true).create_new(true).open(path) {
+            Ok(file) => return Ok(file),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+        let before = match fs::symlink_metadata(path) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        if before.file_type().is_symlink() {
+            return Err(refused("the lock file is a symbolic link"));
+        }
+        if !before.file_type().is_file() {
+            return Err(refused("the lock file is not a regular file"));
+        }
+        let file = match OpenOptions::new().write(true).open(path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        let opened = file.metadata()?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::{MetadataExt, PermissionsExt};
+            if (opened.dev(), opened.ino()) != (before.dev(), before.ino()) {
+                return Err(refused("the lock file was replaced while it was opened"));
+            }
+            if opened.permissions().mode() & 0o077 != 0 {
+                // Best effort: a lock file holds nothing, and one of another user's stays usable.
+                let _ = file.set_permissions(fs::Permissions::from_mode(0o600));
+            }
+        }
+        if !opened.is_file() {
+            return Err(refused("the lock file is not a regular file"));
+        }
+        return Ok(file);
+    }
+    Err(io::Error::new(io::ErrorKind::Interrupted, "the lock file kept appearing and disappearing"))
 }
 
 fn create_private_dir(dir: &Path) -> io::Result<()> {

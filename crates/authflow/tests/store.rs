@@ -154,3 +154,42 @@ fn memory_lock_excludes_and_releases() {
     drop(store.lock().unwrap());
     assert_eq!(store.load().unwrap(), Some(tokens(1)));
 }
+
+/// Issue 9, hole 10: a symlink planted at the lock path is never followed, and the lock file is private.
+#[cfg(unix)]
+#[test]
+fn lock_file_is_private_and_never_followed_through_a_symlink() {
+    use std::os::unix::fs::{symlink, PermissionsExt};
+    let dir = TempDir::new("lock-symlink");
+    let store = FileStore::new(dir.0.join("tokens.json"));
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+
+    // A symlink to a file that does not exist: following it would create the attacker's file.
+    let planted = dir.0.join("created-through-the-link");
+    symlink(&planted, store.lock_path()).unwrap();
+    let err = store.lock().unwrap_err();
+    assert_eq!(err.kind(), "storage", "{err}");
+    assert!(err.to_string().contains("symbolic link"), "{err}");
+    assert!(!planted.exists(), "nothing is created through the link");
+
+    // A symlink to an existing file: it is neither locked nor touched.
+    let victim = dir.0.join("victim");
+    std::fs::write(&victim, "keep me").unwrap();
+    std::fs::remove_file(store.lock_path()).unwrap();
+    symlink(&victim, store.lock_path()).unwrap();
+    assert_eq!(store.lock().unwrap_err().kind(), "storage");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+
+    // A fresh lock file is created 0600; an existing one with a wider mode is narrowed.
+    std::fs::remove_file(store.lock_path()).unwrap();
+    drop(store.lock().unwrap());
+    assert_eq!(mode(&store.lock_path()), 0o600);
+    std::fs::set_permissions(store.lock_path(), std::fs::Permissions::from_mode(0o666)).unwrap();
+    drop(store.lock().unwrap());
+    assert_eq!(mode(&store.lock_path()), 0o600);
+
+    // Something else than a regular file (a directory) is refused too.
+    std::fs::remove_file(store.lock_path()).unwrap();
+    std::fs::create_dir(store.lock_path()).unwrap();
+    assert_eq!(store.lock().unwrap_err().kind(), "storage");
+}
