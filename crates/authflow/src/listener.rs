@@ -181,6 +181,28 @@ impl Head {
     }
 }
 
+/// Finds the blank line that ends a request head in a growing buffer, looking at each byte
+/// once: a head sent a byte at a time costs as much as one sent whole.
+#[derive(Debug, Default)]
+struct HeadEnd {
+    /// How much of the buffer was searched already.
+    scanned: usize,
+    /// Bytes looked at so far, over all calls.
+    examined: usize,
+}
+
+impl HeadEnd {
+    /// The length of the head with its blank line, once `buf` holds it. `buf` only grows
+    /// between calls; only its new bytes (and the three before them, where a `\r\n\r\n`
+    /// may have begun) are searched.
+    fn find(&mut self, buf: &[u8]) -> Option<usize> {
+        let from = self.scanned.saturating_sub(3).min(buf.len());
+        self.examined += buf.len() - from;
+        self.scanned = buf.len();
+        buf[from..].windows(4).position(|w| w == b"\r\n\r\n").map(|i| from + i + 4)
+    }
+}
+
 /// Reads the request head, giving up after [`READ_TIMEOUT`] or [`MAX_HEAD`] bytes.
 fn read_head(stream: &TcpStream) -> io::Result<Head> {
     stream.set_nonblocking(false)?;
@@ -190,7 +212,8 @@ fn read_head(stream: &TcpStream) -> io::Result<Head> {
     let mut head = Vec::with_capacity(1024);
     let mut chunk = [0u8; 2048];
     let mut reader = stream;
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+    let mut end = HeadEnd::default();
+    while end.find(&head).is_none() {
         if head.len() > MAX_HEAD || started.elapsed() > READ_TIMEOUT {
             return Err(io::Error::new(io::ErrorKind::InvalidData, "request head too large or too slow"));
         }
@@ -279,6 +302,34 @@ pub fn open_browser(url: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_head_reader_looks_at_each_byte_once() {
+        // A 32 KiB head arriving a byte at a time: 32 Ki searches, each of the new byte only.
+        let mut head = b"GET /cb?".to_vec();
+        head.resize(32 << 10, b'a');
+        head.extend_from_slice(b" HTTP/1.1\r\nHost: x\r\n\r\n");
+        let mut end = HeadEnd::default();
+        let mut buf = Vec::new();
+        let mut found = None;
+        for &b in &head {
+            buf.push(b);
+            found = end.find(&buf);
+            if found.is_some() {
+                break;
+            }
+        }
+        assert_eq!(found, Some(head.len()));
+        assert!(end.examined <= 4 * head.len(), "{} bytes examined for a {} byte head", end.examined, head.len());
+        // The end is found wherever the reads split it.
+        let text = b"GET / HTTP/1.1\r\n\r\n";
+        assert_eq!(HeadEnd::default().find(text), Some(text.len()));
+        for split in 1..=4 {
+            let mut end = HeadEnd::default();
+            assert_eq!(end.find(&text[..text.len() - split]), None, "split {split}");
+            assert_eq!(end.find(text), Some(text.len()), "split {split}");
+        }
+    }
 
     #[test]
     fn html_is_escaped() {
