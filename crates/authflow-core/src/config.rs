@@ -29,6 +29,18 @@ pub enum TokenPlacement {
     Query,
 }
 
+/// How the provider's API reports errors beyond its HTTP status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApiErrors {
+    /// By status alone: a 401 refuses the access token (RFC 6750 §3.1).
+    #[default]
+    Status,
+    /// Phorge's Conduit: HTTP 200 with `{"error_code": "ERR-...", "error_info": "..."}`;
+    /// `ERR-INVALID-AUTH` refuses the access token.
+    Conduit,
+}
+
 /// An authorization server: its endpoints and quirks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Provider {
@@ -56,6 +68,9 @@ pub struct Provider {
     pub api_base: Option<Url>,
     /// An `Accept` header the API insists on (Speakap's vendor media type).
     pub api_accept: Option<String>,
+    /// How the API reports errors (see [`Flow::api_response`](crate::Flow::api_response)).
+    #[serde(default)]
+    pub api_errors: ApiErrors,
 }
 
 impl Provider {
@@ -81,6 +96,7 @@ impl Provider {
             pkce: PkceMethod::S256,
             api_base: None,
             api_accept: None,
+            api_errors: ApiErrors::Status,
         })
     }
 
@@ -168,13 +184,15 @@ impl Provider {
         Ok(p)
     }
 
-    /// A Phorge (or Phabricator) instance: client_secret_post, token as `?access_token=`.
+    /// A Phorge (or Phabricator) instance: client_secret_post, token as `?access_token=`, and
+    /// Conduit's errors (HTTP 200 with an `error_code`) read as errors.
     pub fn phorge(base_url: &str) -> Result<Self, Error> {
         let base = base_url.trim_end_matches('/');
         let mut p = Self::generic(&format!("{base}/oauthserver/auth/"), &format!("{base}/oauthserver/token/"))?;
         p.name = "phorge".to_owned();
         p.client_auth = ClientAuth::ClientSecretPost;
         p.token_placement = TokenPlacement::Query;
+        p.api_errors = ApiErrors::Conduit;
         p.api_base = Some(endpoint("api base", &format!("{base}/api/"))?);
         Ok(p)
     }

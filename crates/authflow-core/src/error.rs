@@ -217,6 +217,18 @@ pub enum Error {
         summary: String,
     },
 
+    /// The provider's API answered an error in its own format (Phorge's Conduit answers HTTP 200
+    /// with an `error_code`). `ERR-INVALID-AUTH` means the access token is dead.
+    #[error("api answered {error_code} (http {status}){}", detail(error_info))]
+    ApiError {
+        /// The HTTP status (200 for Conduit).
+        status: u16,
+        /// The API's error code, as sent (`ERR-INVALID-AUTH`, `ERR-CONDUIT-CORE`, ...).
+        error_code: String,
+        /// The API's message (Conduit's `error_info`), if sent.
+        error_info: Option<String>,
+    },
+
     /// A method was called in a state that does not allow it.
     #[error("cannot {operation} in state {state}")]
     InvalidState {
@@ -391,6 +403,7 @@ pub const ERROR_KINDS: &[ErrorKindInfo] = {
         ErrorKindInfo { kind: "missing_code", category: C::Callback, type_name: "MissingCode", doc: "The callback carries neither `code` nor `error`.", fields: &[] },
         ErrorKindInfo { kind: "oauth", category: C::OAuth, type_name: "OAuthError", doc: "The token endpoint answered an RFC 6749 error.", fields: &[("error", Text), ("description", Opt), ("uri", Opt), ("status", Int)] },
         ErrorKindInfo { kind: "unexpected_response", category: C::UnexpectedResponse, type_name: "UnexpectedResponse", doc: "A server answered neither the expected answer nor an OAuth error.", fields: &[("status", Int), ("content_type", Opt), ("summary", Text)] },
+        ErrorKindInfo { kind: "api_error", category: C::UnexpectedResponse, type_name: "ApiError", doc: "The provider's API answered an error in its own format (Conduit's `error_code`); for `ERR-INVALID-AUTH` (a dead token that no refresh can replace) the client has dropped the stored tokens: sign in again.", fields: &[("status", Int), ("error_code", Text), ("error_info", Opt)] },
         ErrorKindInfo { kind: "invalid_state", category: C::InvalidState, type_name: "InvalidStateError", doc: "A method was called in a state that does not allow it.", fields: &[("state", Text), ("operation", Text)] },
         ErrorKindInfo { kind: "transport", category: C::Transport, type_name: "TransportError", doc: "The HTTP exchange failed (`transport`: connect, timeout, io, tls, too_large, insecure, redirect, other).", fields: &[("transport", Text), ("message", Text)] },
         ErrorKindInfo { kind: "storage", category: C::Storage, type_name: "StorageError", doc: "The token store could not be read or written.", fields: &[("message", Text)] },
@@ -455,6 +468,7 @@ impl Error {
             Error::MissingCode => "missing_code",
             Error::OAuth { .. } => "oauth",
             Error::UnexpectedResponse { .. } => "unexpected_response",
+            Error::ApiError { .. } => "api_error",
             Error::InvalidState { .. } => "invalid_state",
             Error::Transport { .. } => "transport",
             Error::Storage { .. } => "storage",
@@ -489,6 +503,9 @@ impl Error {
             ],
             Error::UnexpectedResponse { status, content_type, summary } => {
                 vec![("status", Int(*status)), ("content_type", opt(content_type)), ("summary", text(summary))]
+            }
+            Error::ApiError { status, error_code, error_info } => {
+                vec![("status", Int(*status)), ("error_code", text(error_code)), ("error_info", opt(error_info))]
             }
             Error::InvalidState { state, operation } => {
                 vec![("state", text(state.as_str())), ("operation", text(operation))]
@@ -541,6 +558,7 @@ mod tests {
                 endpoint: OAuthEndpoint::Token,
             },
             Error::UnexpectedResponse { status: 500, content_type: None, summary: text() },
+            Error::ApiError { status: 200, error_code: "ERR-INVALID-AUTH".into(), error_info: None },
             Error::InvalidState { state: crate::StateName::Authorized, operation: "x" },
             Error::Transport { kind: TransportErrorKind::Timeout, message: text() },
             Error::Storage { message: text() },

@@ -32,6 +32,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::api::{self, ApiAnswer};
 use crate::callback;
 use crate::config::{ClientConfig, TokenPlacement};
 use crate::http::{HttpRequest, HttpResponse};
@@ -347,6 +348,19 @@ impl Flow {
             request.headers.push(("Accept".to_owned(), accept.clone()));
         }
         Ok(request)
+    }
+
+    /// Reads the API's answer to a request [`Flow::authorize`]d with the held access token:
+    /// [`ApiAnswer::TokenRefused`] for an HTTP 401 or a refusal in the body (Conduit's
+    /// `ERR-INVALID-AUTH`, as [`Error::ApiError`]); any other error the API reports in its
+    /// own format (Conduit's `error_code` in a 200) is [`Error::ApiError`]. The held tokens
+    /// and the client secret are taken out of its text. It changes nothing.
+    pub fn api_response(&self, response: &HttpResponse) -> Result<ApiAnswer, Error> {
+        let Some(tokens) = self.tokens() else {
+            return Err(Error::InvalidState { state: self.state_name(), operation: "read an api response" });
+        };
+        let known = held_secrets(&self.config, tokens);
+        api::read_api_response(&self.config.provider, response, &Redactor(&known))
     }
 
     /// An RFC 7009 revocation request for one of the held tokens.

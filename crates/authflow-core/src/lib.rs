@@ -46,6 +46,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod api;
 mod base64;
 mod callback;
 mod config;
@@ -62,8 +63,9 @@ mod request;
 mod secret;
 mod token;
 
+pub use api::{ApiAnswer, CONDUIT_INVALID_AUTH};
 pub use callback::MAX_CALLBACK_LEN;
-pub use config::{endpoint, is_loopback, ClientAuth, ClientConfig, Provider, TokenPlacement};
+pub use config::{endpoint, is_loopback, ApiErrors, ClientAuth, ClientConfig, Provider, TokenPlacement};
 pub use discovery::{discovery_request, provider_from_discovery, DiscoveryKind};
 pub use error::{
     Blame, Error, ErrorCategory, ErrorKindInfo, FieldType, FieldValue, OAuthEndpoint, OAuthErrorCode,

@@ -86,6 +86,10 @@ impl Redactor<'_> {
                 content_type.iter_mut().for_each(scrub);
                 scrub(summary);
             }
+            Error::ApiError { error_code, error_info, .. } => {
+                scrub(error_code);
+                error_info.iter_mut().for_each(scrub);
+            }
             Error::WrongRedirect { got, .. } => scrub(got),
             Error::IssuerMismatch { got, .. } => got.iter_mut().for_each(scrub),
             _ => {}

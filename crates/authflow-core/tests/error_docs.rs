@@ -26,6 +26,7 @@ fn variant(kind: &str) -> String {
             endpoint: OAuthEndpoint::Token,
         },
         Error::UnexpectedResponse { status: 500, content_type: None, summary: text() },
+        Error::ApiError { status: 200, error_code: text(), error_info: None },
         Error::InvalidState { state: StateName::Authorized, operation: "x" },
         Error::Transport { kind: TransportErrorKind::Timeout, message: text() },
         Error::Storage { message: text() },

@@ -32,6 +32,23 @@ pub(crate) fn set_knobs(app: &App, request: &Request) -> Response {
     }
 }
 
+/// `POST /_dev/revoke` with `{"token": "..."}`: ends the grant of an access or refresh token
+/// at the server, as a user revoking the app in the provider's settings does (Phorge has no
+/// RFC 7009 endpoint). 204, or 404 for an unknown token.
+pub(crate) fn revoke_grant(app: &App, request: &Request) -> Response {
+    let token = serde_json::from_slice::<serde_json::Value>(&request.body)
+        .ok()
+        .and_then(|body| body.get("token").and_then(|t| t.as_str()).map(str::to_owned));
+    match token {
+        Some(token) if app.store().revoke_grant_of(&token) => Response::new(204),
+        Some(_) => Response::json(404, &json!({ "error": "unknown_token" })),
+        None => Response::json(
+            400,
+            &json!({ "error": "invalid_request", "error_description": "send {\"token\": \"...\"}" }),
+        ),
+    }
+}
+
 /// `POST /_dev/reset`: counters to zero, knobs to their defaults.
 pub(crate) fn reset(app: &App) -> Response {
     app.reset();

@@ -21,21 +21,27 @@ enum Endpoint<'a> {
     SipgateAccount,
     SpeakapNetwork(&'a str),
     PhorgeWhoami,
+    PhorgeMethod(&'a str),
     GenericDiscovery,
     GenericUserinfo,
     Consent,
     Counters,
     Clients,
     Knobs,
+    RevokeGrant,
     Reset,
 }
 
 impl Endpoint<'_> {
     fn methods(&self) -> &'static [&'static str] {
         match self {
-            Endpoint::Authorize(Profile::Phorge) | Endpoint::PhorgeWhoami => &["GET", "POST"],
+            Endpoint::Authorize(Profile::Phorge) | Endpoint::PhorgeWhoami | Endpoint::PhorgeMethod(_) => {
+                &["GET", "POST"]
+            }
             Endpoint::Knobs => &["GET", "POST"],
-            Endpoint::Token(_) | Endpoint::Revoke(_) | Endpoint::Consent | Endpoint::Reset => &["POST"],
+            Endpoint::Token(_) | Endpoint::Revoke(_) | Endpoint::Consent | Endpoint::Reset | Endpoint::RevokeGrant => {
+                &["POST"]
+            }
             _ => &["GET", "HEAD"],
         }
     }
@@ -47,6 +53,7 @@ impl Endpoint<'_> {
                 | Endpoint::SipgateAccount
                 | Endpoint::SpeakapNetwork(_)
                 | Endpoint::PhorgeWhoami
+                | Endpoint::PhorgeMethod(_)
                 | Endpoint::GenericUserinfo
         )
     }
@@ -77,6 +84,7 @@ fn dispatch(app: &App, endpoint: Endpoint<'_>, request: &Request) -> Reply {
         Endpoint::SipgateAccount => sipgate::account(app, request),
         Endpoint::SpeakapNetwork(eid) => speakap::network(app, request, eid),
         Endpoint::PhorgeWhoami => phorge::whoami(app, request),
+        Endpoint::PhorgeMethod(method) => phorge::unknown_method(app, request, method),
         Endpoint::GenericDiscovery => generic::discovery(app),
         Endpoint::GenericUserinfo => generic::userinfo(app, request),
         Endpoint::Consent => authorize::consent(app, request),
@@ -84,6 +92,7 @@ fn dispatch(app: &App, endpoint: Endpoint<'_>, request: &Request) -> Reply {
         Endpoint::Clients => control::list_clients(),
         Endpoint::Knobs if request.method == "POST" => control::set_knobs(app, request),
         Endpoint::Knobs => control::knobs(app),
+        Endpoint::RevokeGrant => control::revoke_grant(app, request),
         Endpoint::Reset => control::reset(app),
     }
     .into()
@@ -101,6 +110,7 @@ fn endpoint(path: &str) -> Option<Endpoint<'_>> {
         ["oauthserver", "auth"] | ["oauthserver", "auth", ""] => Endpoint::Authorize(Profile::Phorge),
         ["oauthserver", "token"] | ["oauthserver", "token", ""] => Endpoint::Token(Profile::Phorge),
         ["api", "user.whoami"] => Endpoint::PhorgeWhoami,
+        ["api", method] => Endpoint::PhorgeMethod(method),
         ["authorize"] => Endpoint::Authorize(Profile::Generic),
         ["token"] => Endpoint::Token(Profile::Generic),
         ["revoke"] => Endpoint::Revoke(Profile::Generic),
@@ -110,6 +120,7 @@ fn endpoint(path: &str) -> Option<Endpoint<'_>> {
         ["_dev", "counters"] => Endpoint::Counters,
         ["_dev", "clients"] => Endpoint::Clients,
         ["_dev", "knobs"] => Endpoint::Knobs,
+        ["_dev", "revoke"] => Endpoint::RevokeGrant,
         ["_dev", "reset"] => Endpoint::Reset,
         _ => return None,
     };

@@ -176,6 +176,17 @@ impl Store {
         self.refresh.retain(|_, record| record.grant.id != grant_id);
     }
 
+    /// Invalidates the whole grant an access or refresh token belongs to, whichever client
+    /// holds it, as a user revoking the app in the provider's settings does; false if the
+    /// token is unknown.
+    pub fn revoke_grant_of(&mut self, token: &str) -> bool {
+        let grant = self.access.get(token).map(|r| r.grant.id).or_else(|| self.refresh.get(token).map(|r| r.grant.id));
+        if let Some(id) = grant {
+            self.revoke_grant(id);
+        }
+        grant.is_some()
+    }
+
     /// Revokes a token of `client_id` (a refresh token takes its access token along).
     pub fn revoke_token(&mut self, token: &str, client_id: &str) {
         if self.access.get(token).is_some_and(|record| record.grant.client_id == client_id) {

@@ -155,3 +155,33 @@ fn hidden_request_id(html: &str) -> String {
         .expect("a request_id field")
         .to_string()
 }
+
+/// Issue 9, hole 11: Conduit answers a revoked token and an unknown method with HTTP 200 and an
+/// `error_code`, as the real server does; `/_dev/revoke` revokes like the user's settings page.
+#[test]
+fn conduit_errors_come_with_http_200() {
+    let server = start();
+    let code = code(&server, true);
+    let token = exchange(&server, &code, PHORGE_CLIENT_SECRET, Some(REDIRECT)).json()["access_token"]
+        .as_str()
+        .expect("access")
+        .to_string();
+    let unknown = get(&server, &format!("/api/no.such.method?access_token={token}"), &[]);
+    assert_eq!(unknown.status, 200);
+    assert_eq!(unknown.json()["error_code"], "ERR-CONDUIT-CALL");
+    assert_eq!(unknown.json()["result"], serde_json::Value::Null);
+    let body = format!(r#"{{"token":"{token}"}}"#);
+    let revoke = |body: &str| {
+        Conn::open(&server)
+            .send("POST", "/_dev/revoke", &[("Content-Type", "application/json")], body.as_bytes())
+            .expect("answered")
+            .status
+    };
+    assert_eq!(revoke(&body), 204);
+    assert_eq!(revoke(&body), 404, "the token is gone");
+    let me = whoami(&server, &token);
+    assert_eq!(me["error_code"], "ERR-INVALID-AUTH");
+    assert_eq!(me["error_info"], "Access token does not exist or has expired.");
+    let unknown = get(&server, &format!("/api/no.such.method?access_token={token}"), &[]);
+    assert_eq!(unknown.json()["error_code"], "ERR-INVALID-AUTH", "the token is checked first");
+}

@@ -16,7 +16,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use authflow_core::{
-    ClientConfig, Error, Flow, HttpRequest, HttpResponse, OAuthErrorCode, TokenKind, TokenSet, TransportErrorKind,
+    ApiAnswer, ClientConfig, Error, Flow, HttpRequest, HttpResponse, OAuthErrorCode, TokenKind, TokenSet,
+    TransportErrorKind,
 };
 
 use crate::listener::{open_browser, LoopbackListener};
@@ -267,16 +268,35 @@ impl Client {
 
     /// Sends an API request with the access token, refreshing first when due.
     ///
-    /// On a 401, if a refresh token is held, refreshes once and retries once; any other
-    /// status is returned as is.
+    /// When the API refuses the token (a 401, or Conduit's `ERR-INVALID-AUTH` in a 200;
+    /// [`Flow::api_response`]) and a refresh token is held, refreshes once and retries once.
+    /// A 401 that stays is returned as is, like any other status. A refusal in the body with
+    /// no refresh to replace the token means the grant is dead: the stored tokens are dropped,
+    /// as after `invalid_grant`, and the error is [`Error::ApiError`]. Any other error the API
+    /// reports in its own format (Conduit's `error_code`) is [`Error::ApiError`] too.
     pub fn send(&self, request: HttpRequest) -> Result<HttpResponse, Error> {
         let tokens = self.valid_tokens()?;
-        let response = self.send_with(&tokens, request.clone())?;
-        if response.status != 401 || tokens.refresh_token.is_none() {
-            return Ok(response);
+        let (response, answer) = self.send_with(&tokens, request.clone())?;
+        let refusal = match answer {
+            ApiAnswer::Ok => return Ok(response),
+            ApiAnswer::TokenRefused(refusal) => refusal,
+        };
+        let (dead, response, refusal) = if tokens.refresh_token.is_some() {
+            let fresh = self.refresh_from(&tokens, None)?;
+            match self.send_with(&fresh, request)? {
+                (retry, ApiAnswer::Ok) => return Ok(retry),
+                (retry, ApiAnswer::TokenRefused(refusal)) => (fresh, retry, refusal),
+            }
+        } else {
+            (tokens, response, refusal)
+        };
+        match refusal {
+            None => Ok(response),
+            Some(error) => {
+                self.forget(&dead)?;
+                Err(error)
+            }
         }
-        let fresh = self.refresh_from(&tokens, None)?;
-        self.send_with(&fresh, request)
     }
 
     /// GETs an API path (resolved against the provider's API base) or an absolute URL.
@@ -310,9 +330,22 @@ impl Client {
         self.store.load()?.ok_or_else(|| Error::NotSignedIn { provider: self.config.provider.name.clone() })
     }
 
-    fn send_with(&self, tokens: &TokenSet, request: HttpRequest) -> Result<HttpResponse, Error> {
-        let request = Flow::from_tokens(Arc::clone(&self.config), tokens.clone()).authorize(request)?;
-        self.transport.send(&request)
+    /// Clears the store if it still holds `dead`: a newer login or refresh is kept.
+    fn forget(&self, dead: &TokenSet) -> Result<(), Error> {
+        let _in_process = self.refreshing.lock().unwrap_or_else(PoisonError::into_inner);
+        let _store = self.store.lock()?;
+        if self.store.load()?.as_ref() == Some(dead) {
+            self.store.clear()?;
+        }
+        Ok(())
+    }
+
+    /// Sends `request` with the access token of `tokens` and reads the answer the provider's way.
+    fn send_with(&self, tokens: &TokenSet, request: HttpRequest) -> Result<(HttpResponse, ApiAnswer), Error> {
+        let flow = Flow::from_tokens(Arc::clone(&self.config), tokens.clone());
+        let response = self.transport.send(&flow.authorize(request)?)?;
+        let answer = flow.api_response(&response)?;
+        Ok((response, answer))
     }
 
     /// Refreshes `stale`, unless the store already holds something newer, or a refresh completed

@@ -6,10 +6,13 @@
 use std::sync::Arc;
 
 use authflow::{
-    endpoint, Client, ClientConfig, Error, FileStore, Flow, HttpClient, HttpRequest, OAuthErrorCode, Provider,
+    endpoint, Client, ClientConfig, Error, FileStore, Flow, HttpClient, HttpRequest, Method, OAuthErrorCode, Provider,
     TokenKind, TokenSet, TokenStore, UreqTransport,
 };
-use authflow_devserver::{DevServer, Fault, Knobs, Options, GENERIC_POST_CLIENT_ID, GENERIC_POST_CLIENT_SECRET};
+use authflow_devserver::{
+    DevServer, Fault, Knobs, Options, GENERIC_POST_CLIENT_ID, GENERIC_POST_CLIENT_SECRET, PHORGE_CLIENT_ID,
+    PHORGE_CLIENT_SECRET,
+};
 
 fn devserver() -> DevServer {
     DevServer::start(Options { port: 0, knobs: Knobs::default() }).unwrap()
@@ -87,4 +90,52 @@ fn a_refresh_refused_without_an_error_body_clears_the_store() {
     assert_eq!(client.get(&format!("{}/userinfo", server.base_url())).unwrap_err().kind(), "not_signed_in");
     assert_eq!(server.counters().refresh_grants, 1, "the dead token is never sent again");
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The Phorge profile: client_secret_post, token as `?access_token=`, Conduit's errors.
+fn phorge(server: &DevServer) -> ClientConfig {
+    ClientConfig::new(Provider::phorge(&server.base_url()).unwrap(), PHORGE_CLIENT_ID, "http://127.0.0.1:8080/oauth")
+        .unwrap()
+        .with_secret(PHORGE_CLIENT_SECRET)
+}
+
+fn revoke_at_the_server(server: &DevServer, token: &str) {
+    let request = HttpRequest {
+        method: Method::Post,
+        url: format!("{}/_dev/revoke", server.base_url()),
+        headers: vec![("Content-Type".into(), "application/json".into())],
+        body: format!(r#"{{"token":"{token}"}}"#).into_bytes(),
+    };
+    assert_eq!(UreqTransport::new().send(&request).unwrap().status, 204);
+}
+
+// Hole 11: Conduit's HTTP 200 errors are errors; a dead token (no refresh token) ends the grant.
+#[test]
+fn a_revoked_phorge_token_is_an_api_error_and_the_tokens_are_dropped() {
+    let server = devserver();
+    let client = Client::new(phorge(&server));
+    let tokens = sign_in(&client);
+    assert!(tokens.refresh_token.is_none(), "Phorge issues no refresh tokens");
+    assert_eq!(client.get("user.whoami").unwrap().status, 200);
+
+    let err = client.get("no.such.method").unwrap_err();
+    assert!(
+        matches!(&err, Error::ApiError { status: 200, error_code, .. } if error_code == "ERR-CONDUIT-CALL"),
+        "{err:?}"
+    );
+    assert_eq!(client.tokens().unwrap(), Some(tokens.clone()), "another api error keeps the tokens");
+
+    revoke_at_the_server(&server, tokens.access_token.expose());
+    let err = client.get("user.whoami").unwrap_err();
+    assert!(
+        matches!(&err, Error::ApiError { status: 200, error_code, .. } if error_code == "ERR-INVALID-AUTH"),
+        "{err:?}"
+    );
+    assert_eq!(err.kind(), "api_error");
+    assert_eq!(err.code(), "ERR_API_ERROR");
+    assert!(err.to_string().contains("Access token does not exist or has expired"), "{err}");
+    assert_no_secret(&err, &[tokens.access_token.expose(), PHORGE_CLIENT_SECRET]);
+    assert_eq!(client.tokens().unwrap(), None, "the dead token is dropped, as after invalid_grant");
+    assert_eq!(client.get("user.whoami").unwrap_err().kind(), "not_signed_in");
+    assert_eq!(server.counters().api_requests, 3, "no retry without a refresh token, nothing sent once signed out");
 }
