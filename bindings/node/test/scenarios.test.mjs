@@ -1,6 +1,6 @@
 // The client scenarios of conformance/scenarios/*.json, run through Client against the devserver.
 //
-// The same files run in Rust (crates/authflow/tests/scenarios.rs) and Python
+// The same files run in Rust (crates/authflow-bind/tests/scenarios.rs) and Python
 // (bindings/python/tests/test_scenarios.py); the step language is described in
 // conformance/README.md ("Client scenarios"). One interpreter loop over the steps;
 // every OAuth decision is the client's.

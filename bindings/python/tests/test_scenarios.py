@@ -1,6 +1,6 @@
 """The client scenarios of conformance/scenarios/*.json, run through authflow.Client against the devserver.
 
-The same files run in Rust (crates/authflow/tests/scenarios.rs) and Node (bindings/node/test/scenarios.test.mjs);
+The same files run in Rust (crates/authflow-bind/tests/scenarios.rs) and Node (bindings/node/test/scenarios.test.mjs);
 the step language is described in conformance/README.md ("Client scenarios"). One interpreter loop over
 the steps; every OAuth decision is the client's.
 """
