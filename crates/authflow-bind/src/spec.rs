@@ -109,6 +109,10 @@ pub struct ProviderSpec {
     /// Override: the RFC 7009 revocation endpoint; `null` clears it.
     #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     pub revocation_endpoint: Option<Option<String>>,
+    /// Override: honour an `error=` callback that comes without `state` (Phorge's denials;
+    /// [`Provider::errors_without_state`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errors_without_state: Option<bool>,
 }
 
 /// An enum by its wire name in any case, through the core's `FromStr` (as the bindings' setters parse it).
@@ -165,6 +169,9 @@ impl ProviderSpec {
         if let Some(endpoint) = &self.revocation_endpoint {
             p.revocation_endpoint =
                 endpoint.as_deref().map(|u| authflow::endpoint("revocation endpoint", u)).transpose()?;
+        }
+        if let Some(stateless) = self.errors_without_state {
+            p.errors_without_state = stateless;
         }
         Ok(p)
     }
@@ -353,6 +360,12 @@ mod tests {
         let cleared = build(json!({"preset": "sipgate", "issuer": null, "revocation_endpoint": null})).unwrap();
         assert_eq!((cleared.issuer, cleared.revocation_endpoint), (None, None));
         assert!(build(json!({"preset": "sipgate", "revocation_endpoint": "http://example.com/r"})).is_err());
+        // Phorge's denials come without state; any preset may declare it, and phorge may be told otherwise.
+        assert!(build(json!({"preset": "phorge", "base_url": "https://p.example"})).unwrap().errors_without_state);
+        let strict = build(json!({"preset": "phorge", "base_url": "https://p.example", "errors_without_state": false}));
+        assert!(!strict.unwrap().errors_without_state);
+        assert!(build(json!({"preset": "sipgate", "errors_without_state": true})).unwrap().errors_without_state);
+        assert!(!build(json!({"preset": "sipgate"})).unwrap().errors_without_state);
     }
 
     #[test]

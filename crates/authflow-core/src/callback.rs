@@ -25,10 +25,14 @@ struct Params<'a> {
 
 /// Checks `raw` (an absolute URL, or a path with query such as Node's `req.url`) and returns the code.
 ///
-/// Order: the URL is the configured redirect URI (scheme, host, port, path); `error=`
-/// becomes [`Error::AuthorizationDenied`]; `state` matches in constant time; `iss`
-/// matches the provider's issuer (RFC 9207); `code` is present. Text from the callback that
-/// goes into an error has the flow's secrets (`r`) taken out first.
+/// Order (RFC 9700 §4.7, RFC 6749 §4.1.2.1, RFC 9207 §2.4): the URL is the configured
+/// redirect URI (scheme, host, port, path); `state` matches in constant time, for error
+/// responses too, so a page that sends the browser to the redirect URI with `error=` cannot
+/// end a login it did not start; `iss` matches the provider's issuer (RFC 9207), error or
+/// not; `error=` becomes [`Error::AuthorizationDenied`]; `code` is present. A provider whose
+/// errors come without `state` ([`Provider::errors_without_state`](crate::Provider::errors_without_state),
+/// Phorge) has an `error=` without any `state` honoured; a wrong `state` is still refused.
+/// Text from the callback that goes into an error has the flow's secrets (`r`) taken out first.
 pub(crate) fn check(
     config: &ClientConfig,
     expected_state: &StateToken,
@@ -42,6 +46,13 @@ pub(crate) fn check(
         )));
     }
     let p = params(target_query(config, raw, r)?)?;
+    let state_ok =
+        p.state.as_deref().is_some_and(|s| constant_time_eq(s.as_bytes(), expected_state.expose().as_bytes()));
+    let stateless_error = p.error.is_some() && p.state.is_none() && config.provider.errors_without_state;
+    if !state_ok && !stateless_error {
+        return Err(Error::StateMismatch);
+    }
+    check_issuer(config, p.iss, r)?;
     if let Some(error) = p.error {
         return Err(Error::AuthorizationDenied {
             error: r.code(&error),
@@ -50,12 +61,6 @@ pub(crate) fn check(
             uri: p.error_uri.as_deref().map(|u| r.text(u)),
         });
     }
-    let state_ok =
-        p.state.as_deref().is_some_and(|s| constant_time_eq(s.as_bytes(), expected_state.expose().as_bytes()));
-    if !state_ok {
-        return Err(Error::StateMismatch);
-    }
-    check_issuer(config, p.iss, r)?;
     match p.code {
         Some(code) if !code.is_empty() => Ok(AuthorizationCode::new(code.into_owned())),
         _ => Err(Error::MissingCode),

@@ -71,6 +71,12 @@ pub struct Provider {
     /// How the API reports errors (see [`Flow::api_response`](crate::Flow::api_response)).
     #[serde(default)]
     pub api_errors: ApiErrors,
+    /// The provider redirects its errors (`error=access_denied`) without the request's
+    /// `state`, as a real Phorge does: such an `error=` is honoured without `state`. A
+    /// callback that carries a wrong `state` is refused all the same. Off by default, so
+    /// anyone who can send the browser to the redirect URI cannot end a login (RFC 6749 §4.1.2.1).
+    #[serde(default)]
+    pub errors_without_state: bool,
 }
 
 impl Provider {
@@ -97,6 +103,7 @@ impl Provider {
             api_base: None,
             api_accept: None,
             api_errors: ApiErrors::Status,
+            errors_without_state: false,
         })
     }
 
@@ -185,7 +192,8 @@ impl Provider {
     }
 
     /// A Phorge (or Phabricator) instance: client_secret_post, token as `?access_token=`, and
-    /// Conduit's errors (HTTP 200 with an `error_code`) read as errors.
+    /// Conduit's errors (HTTP 200 with an `error_code`) read as errors, and its denials
+    /// accepted without `state` ([`Provider::errors_without_state`]).
     pub fn phorge(base_url: &str) -> Result<Self, Error> {
         let base = base_url.trim_end_matches('/');
         let mut p = Self::generic(&format!("{base}/oauthserver/auth/"), &format!("{base}/oauthserver/token/"))?;
@@ -193,6 +201,7 @@ impl Provider {
         p.client_auth = ClientAuth::ClientSecretPost;
         p.token_placement = TokenPlacement::Query;
         p.api_errors = ApiErrors::Conduit;
+        p.errors_without_state = true;
         p.api_base = Some(endpoint("api base", &format!("{base}/api/"))?);
         Ok(p)
     }

@@ -137,9 +137,12 @@ fn approve(app: &App, authz: &Authz) -> String {
 }
 
 /// The redirect that reports an error to the client (RFC 6749 §4.1.2.1, RFC 9207).
+///
+/// A real Phorge sends its errors (`error=access_denied`) without the request's `state`;
+/// the other profiles send it back as RFC 6749 asks.
 fn error_url(app: &App, authz: &Authz, error: &str, description: &str) -> String {
     let mut params = vec![("error", error.to_string()), ("error_description", description.to_string())];
-    if let Some(state) = &authz.state {
+    if let Some(state) = authz.state.as_ref().filter(|_| authz.profile.sends_state_with_errors()) {
         params.push(("state", state.clone()));
     }
     if let Some(iss) = profiles::issuer(authz.profile, &app.base_url) {

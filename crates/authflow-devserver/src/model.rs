@@ -53,6 +53,12 @@ impl Profile {
         self == Profile::Phorge
     }
 
+    /// Whether an error redirect carries the request's `state`: not Phorge's (a denial
+    /// comes back as `error=access_denied&error_description=...` alone).
+    pub fn sends_state_with_errors(self) -> bool {
+        self != Profile::Phorge
+    }
+
     /// The access token lifetime; Phorge tokens never expire.
     pub fn access_ttl(self, lifetime: u64) -> Option<u64> {
         (self != Profile::Phorge).then_some(lifetime)

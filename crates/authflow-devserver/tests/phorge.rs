@@ -18,7 +18,8 @@ fn code(server: &DevServer, with_redirect: bool) -> String {
     let response = authorize(server, "/oauthserver/auth/", &pairs);
     assert_eq!(response.status, 302, "{}", response.text());
     let params = response.location_params();
-    assert_eq!(params["scope"], "");
+    // The real server sends the code and the state, and no empty scope.
+    assert!(!params.contains_key("scope"), "{params:?}");
     assert_eq!(params["state"], "p1");
     params["code"].clone()
 }
@@ -184,4 +185,20 @@ fn conduit_errors_come_with_http_200() {
     assert_eq!(me["error_info"], "Access token does not exist or has expired.");
     let unknown = get(&server, &format!("/api/no.such.method?access_token={token}"), &[]);
     assert_eq!(unknown.json()["error_code"], "ERR-INVALID-AUTH", "the token is checked first");
+}
+
+/// Issue 9, hole 3: a real Phorge redirects its denial without the request's `state`.
+#[test]
+fn a_denial_comes_back_without_state() {
+    let server = start_with(Knobs { deny: true, ..Knobs::default() });
+    let response = authorize(
+        &server,
+        "/oauthserver/auth/",
+        &[("client_id", PHORGE_CLIENT_ID), ("response_type", "code"), ("redirect_uri", REDIRECT), ("state", "st")],
+    );
+    assert_eq!(response.status, 302, "{}", response.text());
+    let params = response.location_params();
+    assert_eq!(params["error"], "access_denied");
+    assert!(!params.contains_key("state"), "{params:?}");
+    assert!(!params.contains_key("iss"), "{params:?}");
 }

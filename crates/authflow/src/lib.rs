@@ -36,6 +36,6 @@ pub mod transport;
 
 pub use discovery::discover;
 pub use driver::{Client, Clock, FlowAccess, LoginOptions, RefreshTicket, UrlCallback};
-pub use listener::{open_browser, LoopbackListener};
+pub use listener::{is_forged_callback, open_browser, LoopbackListener};
 pub use store::{FileStore, MemoryStore, StoreLock, TokenStore};
 pub use transport::{send_unredirected, HttpClient, TransportOptions, UreqTransport};

@@ -2,8 +2,12 @@
 //!
 //! [`LoopbackListener::bind`] listens on the redirect URI's host and port;
 //! [`LoopbackListener::wait`] answers requests to other paths (a favicon) with 404,
-//! hands the first request to the redirect path to a check, answers it with a small
-//! HTML page and returns. Each connection is read on its own thread with a short read
+//! refuses requests whose `Host` is not the redirect URI's (DNS rebinding), hands each
+//! request to the redirect path to a check, answers it with a small HTML page, and returns
+//! once the check accepts it or fails for a reason only the real redirect can have. A
+//! request any web page could send (`<img src=http://127.0.0.1:8080/oauth?error=...>`: no
+//! or a wrong `state`, a malformed query) gets an error page and waiting goes on, so it
+//! cannot end the login. Each connection is read on its own thread with a short read
 //! timeout, so a silent or slow client never holds up the real callback.
 
 use std::io::{self, Read, Write};
@@ -60,11 +64,15 @@ impl LoopbackListener {
     /// Waits up to `timeout` for a request to the redirect path and passes its full URL to `check`.
     ///
     /// The browser gets a page saying it is signed in when `check` succeeds, or the
-    /// error (HTML-escaped) when it fails; either result is returned. Requests to other
-    /// paths get 404 and waiting goes on. When time runs out the error is
-    /// [`Error::Transport`] with [`TransportErrorKind::Timeout`].
+    /// error (HTML-escaped) when it fails. The result is returned, unless the error is one
+    /// a stranger's request has ([`is_forged_callback`]: a wrong or missing `state`, a
+    /// malformed callback): then waiting goes on for the real one. Requests to other paths
+    /// get 404, requests with another `Host` than the redirect URI's 421, and waiting goes
+    /// on. When time runs out the error is [`Error::Transport`] with
+    /// [`TransportErrorKind::Timeout`], saying how many callbacks were refused.
     pub fn wait<T>(&self, timeout: Duration, mut check: impl FnMut(&str) -> Result<T, Error>) -> Result<T, Error> {
-        let deadline = Instant::now() + timeout;
+        let deadline = Instant::now().checked_add(timeout);
+        let mut refused = 0usize;
         let (sender, requests) = mpsc::channel::<(TcpStream, io::Result<Head>)>();
         loop {
             match self.listener.accept() {
@@ -82,21 +90,38 @@ impl LoopbackListener {
                 Err(e) => return Err(transport(TransportErrorKind::Io, format!("accepting a connection failed: {e}"))),
             }
             let now = Instant::now();
-            if now >= deadline {
+            let left = deadline.map_or(POLL, |d| d.saturating_duration_since(now));
+            if left.is_zero() {
+                let refused = match refused {
+                    0 => String::new(),
+                    n => format!(" ({n} callback{} without this login's state refused)", if n == 1 { "" } else { "s" }),
+                };
                 return Err(transport(
                     TransportErrorKind::Timeout,
                     format!(
-                        "no browser came back to {} within {} s; open the authorization url and sign in",
+                        "no browser came back to {} within {} s{refused}; open the authorization url and sign in",
                         self.redirect_uri,
                         timeout.as_secs()
                     ),
                 ));
             }
-            let (mut stream, head) = match requests.recv_timeout(POLL.min(deadline - now)) {
+            let (mut stream, head) = match requests.recv_timeout(POLL.min(left)) {
                 Ok(request) => request,
                 Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => continue,
             };
             let Ok(head) = head else { continue };
+            if !self.is_own_host(head.host.as_deref()) {
+                // DNS rebinding: a page on evil.example resolved to 127.0.0.1 reaches this port
+                // with its own Host. Only the redirect URI's host and port are served.
+                let expected = origin(&self.redirect_uri);
+                respond(
+                    &mut stream,
+                    "421 Misdirected Request",
+                    "Wrong address",
+                    &format!("This page answers only {expected}."),
+                );
+                continue;
+            }
             if head.path() != self.redirect_uri.path() {
                 respond(&mut stream, "404 Not Found", "Not found", "This is not the sign-in page.");
                 continue;
@@ -109,11 +134,40 @@ impl LoopbackListener {
             let result = check(&url);
             match &result {
                 Ok(_) => respond(&mut stream, "200 OK", "Signed in", "You are signed in. You can close this tab."),
+                Err(e) if is_forged_callback(e) => {
+                    refused += 1;
+                    let message = format!("{e}. This is not the answer to the sign-in in progress, which goes on.");
+                    respond(&mut stream, "400 Bad Request", "Not this sign-in", &message);
+                    continue;
+                }
                 Err(e) => respond(&mut stream, "400 Bad Request", "Sign-in failed", &e.to_string()),
             }
             return result;
         }
     }
+
+    /// Whether a request's `Host` header names the redirect URI's host and port (the port
+    /// may be left out when it is 80). A request without one (HTTP/1.0) is refused too.
+    fn is_own_host(&self, host: Option<&str>) -> bool {
+        let Some(host) = host else { return false };
+        let want_host = self.redirect_uri.host_str().unwrap_or_default();
+        let want_port = self.port();
+        let (name, port) = match host.rsplit_once(':') {
+            // An IPv6 literal's own colons stay inside its brackets.
+            Some((name, port)) if !port.contains(']') => (name, port.parse::<u16>().ok()),
+            _ => (host, Some(80)),
+        };
+        name.eq_ignore_ascii_case(want_host) && port == Some(want_port)
+    }
+}
+
+/// Whether a callback error is one that any web page could cause by sending the browser to
+/// the redirect URI: a missing or wrong `state` (the flow's checks put it first, errors
+/// included), a malformed query, another target. The login ignores such a request and
+/// waits for the real one. Errors after the `state` check (`iss`, `error=`, a missing
+/// code) come from the party that was given the state, the authorization server, and end it.
+pub fn is_forged_callback(e: &Error) -> bool {
+    matches!(e, Error::StateMismatch | Error::MalformedCallback { .. } | Error::WrongRedirect { .. })
 }
 
 fn loopback_ip(uri: &Url) -> Result<IpAddr, Error> {
@@ -168,11 +222,13 @@ fn origin(uri: &Url) -> String {
     uri.origin().ascii_serialization()
 }
 
-/// The request line of one request.
+/// The request line and `Host` of one request.
 struct Head {
     method: String,
     /// The origin-form target: path and query.
     target: String,
+    /// The `Host` header, if sent (once).
+    host: Option<String>,
 }
 
 impl Head {
@@ -222,8 +278,19 @@ fn read_head(stream: &TcpStream) -> io::Result<Head> {
             n => head.extend_from_slice(&chunk[..n]),
         }
     }
-    let line = head.split(|&b| b == b'\r').next().unwrap_or_default();
-    let line = String::from_utf8_lossy(line);
+    let text = String::from_utf8_lossy(&head);
+    let mut lines = text.split("\r\n");
+    let line = lines.next().unwrap_or_default();
+    let mut hosts = lines
+        .take_while(|l| !l.is_empty())
+        .filter_map(|l| l.split_once(':'))
+        .filter(|(name, _)| name.trim().eq_ignore_ascii_case("host"))
+        .map(|(_, value)| value.trim().to_owned());
+    // Two Host headers are a malformed request (RFC 9112 §3.2): treated as none.
+    let host = match (hosts.next(), hosts.next()) {
+        (Some(host), None) => Some(host),
+        _ => None,
+    };
     let mut parts = line.split(' ');
     let (Some(method), Some(target)) = (parts.next(), parts.next()) else {
         return Err(io::ErrorKind::InvalidData.into());
@@ -236,7 +303,7 @@ fn read_head(stream: &TcpStream) -> io::Result<Head> {
     if !target.starts_with('/') {
         return Err(io::ErrorKind::InvalidData.into());
     }
-    Ok(Head { method: method.to_owned(), target: target.to_owned() })
+    Ok(Head { method: method.to_owned(), target: target.to_owned(), host })
 }
 
 fn respond(stream: &mut TcpStream, status: &str, title: &str, message: &str) {

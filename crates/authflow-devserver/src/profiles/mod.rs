@@ -40,7 +40,8 @@ pub(crate) fn code_params(
     let params = match profile {
         Profile::Sipgate => vec![state, Some(("session_state", grant.session.clone())), iss, Some(("code", code))],
         Profile::Speakap => vec![Some(("code", code)), state],
-        Profile::Phorge => vec![Some(("code", code)), Some(("scope", String::new())), state],
+        // Phorge sends the code and the state, nothing else (no `scope`, no `iss`).
+        Profile::Phorge => vec![Some(("code", code)), state],
         Profile::Generic => vec![Some(("code", code)), state, iss],
     };
     params.into_iter().flatten().collect()
