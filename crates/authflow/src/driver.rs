@@ -8,7 +8,10 @@
 //! then the store's lock ([`TokenStore::lock`], a file lock for [`FileStore`](crate::FileStore)),
 //! reloads the store, and refreshes only if the tokens there are still the ones it
 //! found stale; otherwise another thread or process has refreshed, and it adopts
-//! the result. A rotating refresh token is therefore used exactly once.
+//! the result. A rotating refresh token is therefore used exactly once. Logins are saved
+//! under the same lock, and a refresh clears (after `invalid_grant`) or overwrites the
+//! store only if it still holds the tokens the refresh started from, so a login that
+//! completes while a refresh is in flight is never lost to it.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -188,6 +191,10 @@ impl Client {
         let response = self.send_token_request(&mut flow, &request)?;
         let now = self.now();
         let tokens = flow.with_flow(|f| f.exchange_response(&response, now).and_then(|()| held(f)))?;
+        // Under the store's lock: a refresh in flight in another thread or process finishes
+        // first, and then this login replaces its result instead of being cleared or
+        // overwritten by it.
+        let _store = self.store.lock()?;
         self.store.save(&tokens)?;
         Ok(tokens)
     }
@@ -327,7 +334,11 @@ impl Client {
     }
 
     fn stored(&self) -> Result<TokenSet, Error> {
-        self.store.load()?.ok_or_else(|| Error::NotSignedIn { provider: self.config.provider.name.clone() })
+        self.store.load()?.ok_or_else(|| self.not_signed_in())
+    }
+
+    fn not_signed_in(&self) -> Error {
+        Error::NotSignedIn { provider: self.config.provider.name.clone() }
     }
 
     /// Clears the store if it still holds `dead`: a newer login or refresh is kept.
@@ -358,13 +369,25 @@ impl Client {
         if served || current != *stale {
             return Ok(current);
         }
-        let mut flow = Flow::from_tokens(Arc::clone(&self.config), current);
+        let mut flow = Flow::from_tokens(Arc::clone(&self.config), current.clone());
         let request = flow.refresh_request()?;
         let response = self.send_token_request(&mut &mut flow, &request)?;
-        if let Err(e) = flow.refresh_response(&response, self.now()) {
+        let outcome = flow.refresh_response(&response, self.now());
+        // Compare, then act: a writer that does not take the lock (another program, an older
+        // client) may have stored a new login while the request was out. The store is cleared
+        // or overwritten only if it still holds the tokens this refresh started from;
+        // otherwise the newer tokens stay and are the answer.
+        let dead_grant = matches!(&outcome, Err(e) if e.oauth_code() == Some(&OAuthErrorCode::InvalidGrant));
+        if outcome.is_ok() || dead_grant {
+            let now_stored = self.store.load()?;
+            if now_stored.as_ref() != Some(&current) {
+                return now_stored.ok_or_else(|| self.not_signed_in());
+            }
+        }
+        if let Err(e) = outcome {
             // invalid_grant: the refresh token is dead (expired, revoked, or reused and the
             // grant killed). Keeping it would make every later call fail the same way.
-            if e.oauth_code() == Some(&OAuthErrorCode::InvalidGrant) {
+            if dead_grant {
                 self.store.clear()?;
             }
             return Err(e);
