@@ -7,6 +7,7 @@ import os
 import pathlib
 import typing
 __all__ = [
+    "ApiError",
     "AuthflowError",
     "AuthorizationDenied",
     "CallbackError",
@@ -687,11 +688,19 @@ class OAuthError(AuthflowError):
 
 class UnexpectedResponse(AuthflowError):
     r"""
-    A server answered neither the expected answer nor an OAuth error.
+    A server answered something that is neither the expected answer nor an OAuth error.
+    """
+    status: typing.Optional[builtins.str]
+    content_type: typing.Optional[builtins.str]
+    summary: typing.Optional[builtins.str]
+
+class ApiError(UnexpectedResponse):
+    r"""
+    The provider's API answered an error in its own format (Conduit's `error_code`); for `ERR-INVALID-AUTH` (a dead token that no refresh can replace) the client has dropped the stored tokens: sign in again.
     """
     status: builtins.int
-    content_type: typing.Optional[builtins.str]
-    summary: builtins.str
+    error_code: builtins.str
+    error_info: typing.Optional[builtins.str]
 
 class InvalidStateError(AuthflowError):
     r"""
