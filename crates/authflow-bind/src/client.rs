@@ -73,6 +73,12 @@ impl ClientHandle {
         self.client.tokens()
     }
 
+    /// The storage error that keeps the client's newest tokens in memory only, if any
+    /// ([`Client::storage_warning`]): a binding shows it as a warning, not an exception.
+    pub fn storage_warning(&self) -> Option<Error> {
+        self.client.storage_warning()
+    }
+
     /// Refreshes now. Callers who ask before a refresh of this client completes share it.
     pub fn refresh(&self) -> Job<TokenSet> {
         let ticket = self.client.refresh_ticket();

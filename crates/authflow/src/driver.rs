@@ -120,6 +120,17 @@ pub struct Client {
     refreshing: Mutex<()>,
     /// Refreshes this client completed, for [`RefreshTicket`]s.
     refreshes: AtomicU64,
+    /// The newest tokens, when the store refused them: see [`Client::storage_warning`].
+    unsaved: Mutex<Option<Unsaved>>,
+}
+
+/// Tokens the store failed to save, held in memory until a save succeeds.
+struct Unsaved {
+    tokens: TokenSet,
+    /// What the store held when the save failed; a store that holds anything else was
+    /// written by someone else since, whose tokens are newer.
+    replaces: Option<TokenSet>,
+    error: Error,
 }
 
 impl std::fmt::Debug for Client {
@@ -138,6 +149,7 @@ impl Client {
             clock: Arc::new(system_now),
             refreshing: Mutex::new(()),
             refreshes: AtomicU64::new(0),
+            unsaved: Mutex::new(None),
         }
     }
 
@@ -194,9 +206,27 @@ impl Client {
         // Under the store's lock: a refresh in flight in another thread or process finishes
         // first, and then this login replaces its result instead of being cleared or
         // overwritten by it.
-        let _store = self.store.lock()?;
-        self.store.save(&tokens)?;
+        match self.store.lock() {
+            Ok(_store) => self.keep(&tokens),
+            Err(error) => {
+                let replaces = self.store.load().ok().flatten();
+                *self.unsaved() = Some(Unsaved { tokens: tokens.clone(), replaces, error });
+            }
+        }
         Ok(tokens)
+    }
+
+    /// The storage error that keeps this client's newest tokens in its memory only.
+    ///
+    /// `Some` after the store failed to save tokens a login or refresh returned (a full
+    /// disk, a read-only folder): the call still succeeded and returned them, and this
+    /// client goes on using them, since the store's copy may hold a refresh token that was
+    /// rotated away. Every later call that needs tokens retries the save first; `None` once
+    /// one succeeded. Another process sees the old tokens until then. If the store is
+    /// changed meanwhile by someone else (a new login elsewhere), the unsaved tokens are
+    /// dropped in favour of the store's.
+    pub fn storage_warning(&self) -> Option<Error> {
+        self.unsaved().as_ref().map(|u| u.error.clone())
     }
 
     /// The full loopback login: listen on the redirect URI, announce the authorization URL
@@ -316,12 +346,13 @@ impl Client {
     pub fn revoke(&self, which: TokenKind) -> Result<(), Error> {
         let _in_process = self.refreshing.lock().unwrap_or_else(PoisonError::into_inner);
         let _store = self.store.lock()?;
-        let tokens = self.stored()?;
+        let tokens = self.current_locked()?.ok_or_else(|| self.not_signed_in())?;
         let flow = Flow::from_tokens(Arc::clone(&self.config), tokens);
         let request = flow.revocation_request(which)?;
         let response = self.transport.send(&request)?;
         flow.revocation_response(&response)?;
         if which == TokenKind::RefreshToken {
+            *self.unsaved() = None;
             self.store.clear()?;
         }
         Ok(())
@@ -330,11 +361,60 @@ impl Client {
     /// Forgets the stored tokens locally, without telling the provider.
     pub fn sign_out(&self) -> Result<(), Error> {
         let _store = self.store.lock()?;
+        *self.unsaved() = None;
         self.store.clear()
     }
 
     fn stored(&self) -> Result<TokenSet, Error> {
-        self.store.load()?.ok_or_else(|| self.not_signed_in())
+        if self.unsaved().is_none() {
+            return self.store.load()?.ok_or_else(|| self.not_signed_in());
+        }
+        let _store = self.store.lock()?;
+        self.current_locked()?.ok_or_else(|| self.not_signed_in())
+    }
+
+    fn unsaved(&self) -> std::sync::MutexGuard<'_, Option<Unsaved>> {
+        self.unsaved.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The tokens in force, with the store's lock held: the store's, or tokens only this
+    /// client holds because their save failed, whose save is retried here first.
+    fn current_locked(&self) -> Result<Option<TokenSet>, Error> {
+        let mut unsaved = self.unsaved();
+        let stored = match (self.store.load(), unsaved.as_ref()) {
+            (Ok(stored), _) => stored,
+            (Err(_), Some(u)) => return Ok(Some(u.tokens.clone())),
+            (Err(e), None) => return Err(e),
+        };
+        let Some(u) = unsaved.as_mut() else { return Ok(stored) };
+        if stored != u.replaces {
+            // Written by someone else since: theirs is newer.
+            *unsaved = None;
+            return Ok(stored);
+        }
+        match self.store.save(&u.tokens) {
+            Ok(()) => Ok(unsaved.take().map(|u| u.tokens)),
+            Err(error) => {
+                u.error = error;
+                Ok(Some(u.tokens.clone()))
+            }
+        }
+    }
+
+    /// Saves `tokens`, with the store's lock held; when the store refuses, keeps them in
+    /// memory with the error ([`Client::storage_warning`]) instead of losing them.
+    fn keep(&self, tokens: &TokenSet) {
+        let mut unsaved = self.unsaved();
+        match self.store.save(tokens) {
+            Ok(()) => *unsaved = None,
+            Err(error) => {
+                let replaces = match unsaved.take() {
+                    Some(earlier) => earlier.replaces,
+                    None => self.store.load().ok().flatten(),
+                };
+                *unsaved = Some(Unsaved { tokens: tokens.clone(), replaces, error });
+            }
+        }
     }
 
     fn not_signed_in(&self) -> Error {
@@ -345,7 +425,8 @@ impl Client {
     fn forget(&self, dead: &TokenSet) -> Result<(), Error> {
         let _in_process = self.refreshing.lock().unwrap_or_else(PoisonError::into_inner);
         let _store = self.store.lock()?;
-        if self.store.load()?.as_ref() == Some(dead) {
+        if self.current_locked()?.as_ref() == Some(dead) {
+            *self.unsaved() = None;
             self.store.clear()?;
         }
         Ok(())
@@ -364,7 +445,7 @@ impl Client {
     fn refresh_from(&self, stale: &TokenSet, ticket: Option<RefreshTicket>) -> Result<TokenSet, Error> {
         let _in_process = self.refreshing.lock().unwrap_or_else(PoisonError::into_inner);
         let _store = self.store.lock()?;
-        let current = self.stored()?;
+        let current = self.current_locked()?.ok_or_else(|| self.not_signed_in())?;
         let served = ticket.is_some_and(|t| t != self.refresh_ticket());
         if served || current != *stale {
             return Ok(current);
@@ -379,7 +460,7 @@ impl Client {
         // otherwise the newer tokens stay and are the answer.
         let dead_grant = matches!(&outcome, Err(e) if e.oauth_code() == Some(&OAuthErrorCode::InvalidGrant));
         if outcome.is_ok() || dead_grant {
-            let now_stored = self.store.load()?;
+            let now_stored = self.current_locked()?;
             if now_stored.as_ref() != Some(&current) {
                 return now_stored.ok_or_else(|| self.not_signed_in());
             }
@@ -388,6 +469,7 @@ impl Client {
             // invalid_grant: the refresh token is dead (expired, revoked, or reused and the
             // grant killed). Keeping it would make every later call fail the same way.
             if dead_grant {
+                *self.unsaved() = None;
                 self.store.clear()?;
             }
             return Err(e);
@@ -395,7 +477,9 @@ impl Client {
         let state = flow.state_name();
         let fresh =
             flow.into_tokens().ok_or(Error::InvalidState { state, operation: "read the tokens of the flow" })?;
-        self.store.save(&fresh)?;
+        // A store that refuses the save must not lose the rotated refresh token: the tokens
+        // are returned and kept in memory, and the save is retried on the next call.
+        self.keep(&fresh);
         self.refreshes.fetch_add(1, Ordering::AcqRel);
         Ok(fresh)
     }
