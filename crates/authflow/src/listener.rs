@@ -11,7 +11,7 @@
 //! timeout, so a silent or slow client never holds up the real callback.
 
 use std::io::{self, Read, Write};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
@@ -27,28 +27,55 @@ const POLL: Duration = Duration::from_millis(10);
 /// A listener on a loopback redirect URI, waiting for the browser to come back.
 #[derive(Debug)]
 pub struct LoopbackListener {
-    listener: TcpListener,
+    /// 127.0.0.1 or [::1], or both for `localhost`.
+    listeners: Vec<TcpListener>,
     redirect_uri: Url,
 }
 
 impl LoopbackListener {
     /// Listens on the host and port of `redirect_uri`, which must be `http` on a loopback host.
     ///
-    /// `localhost` binds 127.0.0.1. Port 0 lets the OS pick a free port; [`redirect_uri`](Self::redirect_uri)
-    /// then reports the real one.
+    /// `localhost` binds 127.0.0.1 and, where the machine has IPv6 loopback, [::1] on the same
+    /// port: a browser that resolves `localhost` to `::1` must find this listener there, not
+    /// another process holding that address. When [::1] is taken the result is
+    /// [`Error::PortInUse`]. `127.0.0.1` in the redirect URI avoids the question (RFC 8252 §7.3).
+    /// Port 0 lets the OS pick a free port; [`redirect_uri`](Self::redirect_uri) then reports the real one.
     pub fn bind(redirect_uri: &Url) -> Result<LoopbackListener, Error> {
         let ip = loopback_ip(redirect_uri)?;
         let port = redirect_uri.port_or_known_default().unwrap_or(80);
-        let listener = TcpListener::bind(SocketAddr::new(ip, port)).map_err(|e| bind_error(&e, redirect_uri, port))?;
-        let real_port = listener.local_addr().map_err(|e| bind_error(&e, redirect_uri, port))?.port();
-        listener.set_nonblocking(true).map_err(|e| bind_error(&e, redirect_uri, port))?;
+        let localhost = matches!(redirect_uri.host(), Some(url::Host::Domain(_)));
+        // With port 0 the port picked on 127.0.0.1 may be taken on [::1]: a few tries settle it.
+        let mut tries = if localhost && port == 0 { 5 } else { 1 };
+        let (listeners, real_port) = loop {
+            tries -= 1;
+            let first = TcpListener::bind(SocketAddr::new(ip, port)).map_err(|e| bind_error(&e, redirect_uri, port))?;
+            let real_port = first.local_addr().map_err(|e| bind_error(&e, redirect_uri, port))?.port();
+            let mut listeners = vec![first];
+            if localhost {
+                match TcpListener::bind(SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), real_port)) {
+                    Ok(v6) => listeners.push(v6),
+                    Err(e) if e.kind() == io::ErrorKind::AddrInUse => {
+                        if tries > 0 {
+                            continue;
+                        }
+                        return Err(Error::PortInUse { address: format!("[::1]:{real_port} (localhost over IPv6)") });
+                    }
+                    // No IPv6 loopback on this machine: no browser can reach [::1] either.
+                    Err(_) => {}
+                }
+            }
+            break (listeners, real_port);
+        };
+        for listener in &listeners {
+            listener.set_nonblocking(true).map_err(|e| bind_error(&e, redirect_uri, port))?;
+        }
         let mut redirect_uri = redirect_uri.clone();
         if real_port != port {
             redirect_uri
                 .set_port(Some(real_port))
                 .map_err(|()| Error::Config { reason: "cannot set the port of the redirect uri".to_owned() })?;
         }
-        Ok(LoopbackListener { listener, redirect_uri })
+        Ok(LoopbackListener { listeners, redirect_uri })
     }
 
     /// The redirect URI with the port actually bound.
@@ -75,19 +102,27 @@ impl LoopbackListener {
         let mut refused = 0usize;
         let (sender, requests) = mpsc::channel::<(TcpStream, io::Result<Head>)>();
         loop {
-            match self.listener.accept() {
-                Ok((stream, _)) => {
-                    let sender = sender.clone();
-                    std::thread::spawn(move || {
-                        let head = read_head(&stream);
-                        // The receiver is gone once a callback was handled; the stream just closes.
-                        let _ = sender.send((stream, head));
-                    });
-                    continue;
+            let mut accepted = false;
+            for listener in &self.listeners {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        accepted = true;
+                        let sender = sender.clone();
+                        std::thread::spawn(move || {
+                            let head = read_head(&stream);
+                            // The receiver is gone once a callback was handled; the stream just closes.
+                            let _ = sender.send((stream, head));
+                        });
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                    Err(e) if is_transient(&e) => {}
+                    Err(e) => {
+                        return Err(transport(TransportErrorKind::Io, format!("accepting a connection failed: {e}")))
+                    }
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                Err(e) if is_transient(&e) => {}
-                Err(e) => return Err(transport(TransportErrorKind::Io, format!("accepting a connection failed: {e}"))),
+            }
+            if accepted {
+                continue;
             }
             let now = Instant::now();
             let left = deadline.map_or(POLL, |d| d.saturating_duration_since(now));

@@ -137,3 +137,51 @@ fn a_timeout_counts_the_refused_callbacks() {
     assert!(message.contains("1 callback without this login's state refused"), "{message}");
     assert!(stranger.join().unwrap().starts_with("HTTP/1.1 400"));
 }
+
+/// Whether this machine has IPv6 loopback (some containers do not).
+fn has_ipv6_loopback() -> bool {
+    std::net::TcpListener::bind("[::1]:0").is_ok()
+}
+
+// Hole 8: `localhost` is 127.0.0.1 and ::1; both are bound, or the login refuses to start.
+#[test]
+fn localhost_is_served_on_ipv6_loopback_too() {
+    if !has_ipv6_loopback() {
+        eprintln!("skipped: no IPv6 loopback here");
+        return;
+    }
+    let listener = LoopbackListener::bind(&Url::parse("http://localhost:0/cb").unwrap()).unwrap();
+    let port = listener.port();
+    let browser = std::thread::spawn(move || {
+        let mut stream = TcpStream::connect(("::1", port)).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        write!(stream, "GET /cb?code=c&state=s HTTP/1.1\r\nHost: localhost:{port}\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        answer
+    });
+    let got = listener.wait(Duration::from_secs(10), |url| Ok(url.to_owned())).unwrap();
+    assert_eq!(got, format!("http://localhost:{port}/cb?code=c&state=s"));
+    assert!(browser.join().unwrap().starts_with("HTTP/1.1 200"));
+}
+
+#[test]
+fn localhost_refuses_to_start_when_ipv6_loopback_is_taken() {
+    if !has_ipv6_loopback() {
+        eprintln!("skipped: no IPv6 loopback here");
+        return;
+    }
+    // Another program holds [::1]:PORT, where a browser preferring IPv6 would send the code.
+    let squatter = std::net::TcpListener::bind("[::1]:0").unwrap();
+    let port = squatter.local_addr().unwrap().port();
+    if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
+        eprintln!("skipped: 127.0.0.1:{port} is taken too");
+        return;
+    }
+    let err = LoopbackListener::bind(&Url::parse(&format!("http://localhost:{port}/cb")).unwrap()).unwrap_err();
+    assert_eq!(err.kind(), "port_in_use", "{err}");
+    assert!(err.to_string().contains(&format!("[::1]:{port}")), "{err}");
+    // 127.0.0.1 in the redirect URI is unaffected (RFC 8252 §7.3 recommends it).
+    LoopbackListener::bind(&Url::parse(&format!("http://127.0.0.1:{port}/cb")).unwrap()).unwrap();
+}
