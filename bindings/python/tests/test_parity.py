@@ -28,7 +28,7 @@ HIERARCHY = {
     "CallbackError": ["WrongRedirect", "MalformedCallback", "AuthorizationDenied", "StateMismatch",
                       "IssuerMismatch", "MissingCode"],
     "OAuthError": [],
-    "UnexpectedResponse": [],
+    "UnexpectedResponse": ["ApiError"],
     "InvalidStateError": [],
     "TransportError": [],
     "StorageError": [],
