@@ -49,6 +49,11 @@ export declare class Client {
   login(options?: LoginOptions | undefined | null): Promise<Tokens>
   /** The stored tokens as they are (no refresh), or `null`. Reads the store synchronously. */
   get tokens(): Tokens | null
+  /**
+   * The `ERR_STORAGE` error that keeps this client's newest tokens in memory only (the store
+   * could not be written; every later call retries the save), or `null`.
+   */
+  get storageWarning(): Error | null
   /** Refreshes now. Calls made before a refresh of this client completes share its one request. */
   refresh(): Promise<Tokens>
   /** Tokens fit for use: the stored ones, refreshed first when due. */

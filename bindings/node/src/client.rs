@@ -117,6 +117,13 @@ impl Client {
         Ok(TokensOut(self.handle.tokens().or_throw(&env)?))
     }
 
+    /// The `ERR_STORAGE` error that keeps this client's newest tokens in memory only (the store
+    /// could not be written; every later call retries the save), or `null`.
+    #[napi(getter, ts_return_type = "Error | null")]
+    pub fn storage_warning<'env>(&self, env: &'env Env) -> napi::Result<Option<Object<'env>>> {
+        self.handle.storage_warning().map(|e| error::error_object(env, &e)).transpose()
+    }
+
     /// Refreshes now. Calls made before a refresh of this client completes share its one request.
     #[napi(ts_return_type = "Promise<Tokens>")]
     pub fn refresh<'env>(&self, env: &'env Env) -> napi::Result<Promised<'env, TokenSet, TokensOut>> {

@@ -17,6 +17,11 @@ pub fn to_js(env: &Env, e: &Error) -> napi::Error {
 }
 
 fn build(env: &Env, e: &Error) -> napi::Result<napi::Error> {
+    Ok(napi::Error::from(error_object(env, e)?.to_unknown()))
+}
+
+/// The JS `Error` object for a core error, as a value (a warning handed out, not thrown).
+pub fn error_object<'env>(env: &'env Env, e: &Error) -> napi::Result<Object<'env>> {
     let mut obj: Object = env.create_error(napi::Error::new(Status::GenericFailure, e.to_string()))?;
     obj.set("name", e.info().type_name)?;
     obj.set("code", e.code())?;
@@ -33,7 +38,7 @@ fn build(env: &Env, e: &Error) -> napi::Result<napi::Error> {
             FieldValue::Int(n) => obj.set(key, u32::from(n))?,
         }
     }
-    Ok(napi::Error::from(obj.to_unknown()))
+    Ok(obj)
 }
 
 /// `content_type` -> `contentType`.

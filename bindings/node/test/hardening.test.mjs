@@ -180,3 +180,13 @@ test('the devserver answers a 1 MiB form of distinct parameters at once', async 
   assert.match(answer.text, /grant_type was sent more than once/)
   assert.ok(Date.now() - started < 15000)
 })
+
+// Hole 4: a failed save is a warning on the client, not a lost token (the failure itself is
+// proven in crates/authflow/tests/hardening_store_writes.rs with a store whose saves fail).
+test('storageWarning is null while saves succeed', async () => {
+  const client = new Client(generic(), { store: path.join(mkdtempSync(path.join(tmpdir(), 'authflow-warn-')), 'tokens.json') })
+  await signedIn(client)
+  await client.refresh()
+  assert.equal(client.storageWarning, null)
+  assert.ok(client.tokens)
+})

@@ -238,6 +238,13 @@ impl Client {
         Ok(self.handle.tokens().map_err(to_py)?.map(|inner| TokenSet { inner }))
     }
 
+    /// The `StorageError` that keeps this client's newest tokens in memory only (the store could
+    /// not be written; every later call retries the save), or None.
+    #[getter]
+    fn storage_warning(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.handle.storage_warning().map(|e| to_py(e).into_value(py).into_any())
+    }
+
     /// Refreshes now; callers who ask while a refresh of this client is under way share it.
     fn refresh(&self, py: Python<'_>) -> PyResult<TokenSet> {
         token_set(convert::run(py, self.handle.refresh()))

@@ -155,3 +155,12 @@ def test_the_devserver_answers_a_one_mib_form_at_once(devserver):
     conn.close()
     assert answer.status == 400 and "more than once" in text, text
     assert time.monotonic() - started < 15
+
+
+# Hole 4: a failed save is a warning on the client, not a lost token (the failure itself is
+# proven in crates/authflow/tests/hardening_store_writes.rs with a store whose saves fail).
+def test_storage_warning_is_none_while_saves_succeed(devserver, tmp_path):
+    client = signed_in(devserver, "generic-basic", store=str(tmp_path / "tokens.json"))
+    client.refresh()
+    assert client.storage_warning is None
+    assert client.tokens is not None

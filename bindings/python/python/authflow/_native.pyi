@@ -54,6 +54,12 @@ class Client:
         r"""
         The stored tokens as they are (no refresh), or None.
         """
+    @property
+    def storage_warning(self) -> typing.Optional[typing.Any]:
+        r"""
+        The `StorageError` that keeps this client's newest tokens in memory only (the store could
+        not be written; every later call retries the save), or None.
+        """
     def __new__(cls, config: ClientConfig, store: typing.Optional[typing.Union[builtins.str, os.PathLike[builtins.str], MemoryStore, FileStore]] = None) -> Client:
         r"""
         `store` is None or `"memory"` (in memory), a path (a token file), a `MemoryStore` or a `FileStore`.
