@@ -209,8 +209,8 @@ impl Client {
     /// The whole loopback login: listens on the redirect URI, announces the authorization URL
     /// (to `on_url`, else standard error; and the browser if `open_browser`), waits up to
     /// `timeout` seconds (default 300, at most a week) for the redirect back, exchanges the
-    /// code and stores the tokens. `on_url` runs before the wait: it must not wait for the
-    /// redirect itself (start a thread to drive a browser).
+    /// code and stores the tokens. `on_url` runs on a thread of its own while the login waits,
+    /// so it may block until the redirect is answered.
     #[pyo3(signature = (open_browser = false, timeout = None, on_url = None))]
     fn login(
         &self,
