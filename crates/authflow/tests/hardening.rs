@@ -6,37 +6,13 @@
 use std::sync::Arc;
 
 use authflow::{
-    endpoint, Client, ClientConfig, Error, FileStore, Flow, HttpClient, HttpRequest, Method, OAuthErrorCode, Provider,
-    TokenKind, TokenSet, TokenStore, UreqTransport,
+    Client, ClientConfig, Error, FileStore, HttpClient, HttpRequest, Method, OAuthErrorCode, Provider, TokenKind,
+    TokenStore, UreqTransport,
 };
-use authflow_devserver::{
-    DevServer, Fault, Knobs, Options, GENERIC_POST_CLIENT_ID, GENERIC_POST_CLIENT_SECRET, PHORGE_CLIENT_ID,
-    PHORGE_CLIENT_SECRET,
-};
+use authflow_devserver::{DevServer, Fault, Knobs, GENERIC_POST_CLIENT_SECRET, PHORGE_CLIENT_ID, PHORGE_CLIENT_SECRET};
 
-fn devserver() -> DevServer {
-    DevServer::start(Options { port: 0, knobs: Knobs::default() }).unwrap()
-}
-
-/// The generic profile with client_secret_post (so the secret is in the form) and its revocation endpoint.
-fn generic(server: &DevServer) -> ClientConfig {
-    let base = server.base_url();
-    let mut p = Provider::generic(&format!("{base}/authorize"), &format!("{base}/token")).unwrap();
-    p.client_auth = authflow::ClientAuth::ClientSecretPost;
-    p.revocation_endpoint = Some(endpoint("revocation endpoint", &format!("{base}/revoke")).unwrap());
-    ClientConfig::new(p, GENERIC_POST_CLIENT_ID, "http://127.0.0.1:8080/cb")
-        .unwrap()
-        .with_secret(GENERIC_POST_CLIENT_SECRET)
-        .with_scopes(["openid", "profile"])
-}
-
-/// Start, authorize in the "browser" (the redirect is not followed), finish.
-fn sign_in(client: &Client) -> TokenSet {
-    let mut flow: Flow = client.start().unwrap();
-    let response = UreqTransport::new().send(&HttpRequest::get(flow.authorization_url().unwrap())).unwrap();
-    assert_eq!(response.status, 302, "{}", String::from_utf8_lossy(&response.body));
-    client.finish(&mut flow, response.header("location").unwrap()).unwrap()
-}
+mod common;
+use common::{devserver, generic, sign_in};
 
 /// Fails if `err`'s message or Debug form shows any of `secrets`, or their first 8 bytes.
 fn assert_no_secret(err: &Error, secrets: &[&str]) {

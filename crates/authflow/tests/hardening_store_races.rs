@@ -8,25 +8,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use authflow::{
-    Client, ClientConfig, Error, FileStore, Flow, HttpClient, HttpRequest, OAuthErrorCode, Provider, TokenSet,
-    TokenStore, UreqTransport,
-};
-use authflow_devserver::{DevServer, Knobs, Options, GENERIC_POST_CLIENT_ID, GENERIC_POST_CLIENT_SECRET};
+use authflow::{Client, Error, FileStore, OAuthErrorCode, TokenSet, TokenStore};
+use authflow_devserver::{DevServer, Knobs};
 
-fn devserver() -> DevServer {
-    DevServer::start(Options { port: 0, knobs: Knobs::default() }).unwrap()
-}
-
-fn generic(server: &DevServer) -> ClientConfig {
-    let base = server.base_url();
-    let mut p = Provider::generic(&format!("{base}/authorize"), &format!("{base}/token")).unwrap();
-    p.client_auth = authflow::ClientAuth::ClientSecretPost;
-    ClientConfig::new(p, GENERIC_POST_CLIENT_ID, "http://127.0.0.1:8080/cb")
-        .unwrap()
-        .with_secret(GENERIC_POST_CLIENT_SECRET)
-        .with_scopes(["openid", "profile"])
-}
+mod common;
+use common::{devserver, generic, sign_in};
 
 fn temp_store(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("authflow-races-{}-{name}", std::process::id()));
@@ -39,13 +25,6 @@ fn two_clients(server: &DevServer, path: &PathBuf) -> (Arc<Client>, Client) {
     let a = Client::new(generic(server)).with_store(Arc::new(FileStore::new(path)));
     let b = Client::new(generic(server)).with_store(Arc::new(FileStore::new(path)));
     (Arc::new(a), b)
-}
-
-fn sign_in(client: &Client) -> TokenSet {
-    let mut flow: Flow = client.start().unwrap();
-    let response = UreqTransport::new().send(&HttpRequest::get(flow.authorization_url().unwrap())).unwrap();
-    assert_eq!(response.status, 302, "{}", String::from_utf8_lossy(&response.body));
-    client.finish(&mut flow, response.header("location").unwrap()).unwrap()
 }
 
 /// Starts `a.refresh()` against a token endpoint that takes 1.5 s to answer, and returns once

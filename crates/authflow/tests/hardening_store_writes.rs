@@ -7,32 +7,10 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use authflow::{
-    Client, ClientConfig, Error, FileStore, Flow, HttpClient, HttpRequest, MemoryStore, Provider, StoreLock, TokenSet,
-    TokenStore, UreqTransport,
-};
-use authflow_devserver::{DevServer, Knobs, Options, GENERIC_POST_CLIENT_ID, GENERIC_POST_CLIENT_SECRET};
+use authflow::{Client, Error, FileStore, MemoryStore, StoreLock, TokenSet, TokenStore};
 
-fn devserver() -> DevServer {
-    DevServer::start(Options { port: 0, knobs: Knobs::default() }).unwrap()
-}
-
-fn generic(server: &DevServer) -> ClientConfig {
-    let base = server.base_url();
-    let mut p = Provider::generic(&format!("{base}/authorize"), &format!("{base}/token")).unwrap();
-    p.client_auth = authflow::ClientAuth::ClientSecretPost;
-    ClientConfig::new(p, GENERIC_POST_CLIENT_ID, "http://127.0.0.1:8080/cb")
-        .unwrap()
-        .with_secret(GENERIC_POST_CLIENT_SECRET)
-        .with_scopes(["openid", "profile"])
-}
-
-fn sign_in(client: &Client) -> TokenSet {
-    let mut flow: Flow = client.start().unwrap();
-    let response = UreqTransport::new().send(&HttpRequest::get(flow.authorization_url().unwrap())).unwrap();
-    assert_eq!(response.status, 302, "{}", String::from_utf8_lossy(&response.body));
-    client.finish(&mut flow, response.header("location").unwrap()).unwrap()
-}
+mod common;
+use common::{devserver, generic, sign_in};
 
 /// A memory store whose saves fail while `failing` is set, like a full disk.
 #[derive(Default)]
