@@ -371,6 +371,8 @@ pub enum FieldType {
 pub struct ErrorKindInfo {
     /// [`Error::kind`].
     pub kind: &'static str,
+    /// The Rust variant of [`Error`] (`Config`, `StateMismatch`, ...).
+    pub variant: &'static str,
     /// [`Error::category`].
     pub category: ErrorCategory,
     /// The class or type name in the bindings; equal to the category's when the kind is the whole category.
@@ -393,21 +395,21 @@ pub const ERROR_KINDS: &[ErrorKindInfo] = {
     use ErrorCategory as C;
     use FieldType::{Int, OptionalText as Opt, Text};
     &[
-        ErrorKindInfo { kind: "config", category: C::Config, type_name: "ConfigError", doc: "The configuration or an argument is unusable.", fields: &[("reason", Text)] },
-        ErrorKindInfo { kind: "port_in_use", category: C::Config, type_name: "PortInUse", doc: "The loopback redirect address is taken by another program.", fields: &[("address", Text)] },
-        ErrorKindInfo { kind: "wrong_redirect", category: C::Callback, type_name: "WrongRedirect", doc: "The callback URL is not the configured redirect URI.", fields: &[("expected", Text), ("got", Text)] },
-        ErrorKindInfo { kind: "malformed_callback", category: C::Callback, type_name: "MalformedCallback", doc: "The callback could not be read (not a URL, a repeated parameter, too long).", fields: &[("reason", Text)] },
-        ErrorKindInfo { kind: "authorization_denied", category: C::Callback, type_name: "AuthorizationDenied", doc: "The authorization server redirected back with `error=`.", fields: &[("error", Text), ("description", Opt), ("uri", Opt)] },
-        ErrorKindInfo { kind: "state_mismatch", category: C::Callback, type_name: "StateMismatch", doc: "The callback's `state` is missing or not this login's (stale tab, restart, forgery).", fields: &[] },
-        ErrorKindInfo { kind: "issuer_mismatch", category: C::Callback, type_name: "IssuerMismatch", doc: "The `iss` (RFC 9207) or the discovery document names another issuer.", fields: &[("expected", Text), ("got", Opt)] },
-        ErrorKindInfo { kind: "missing_code", category: C::Callback, type_name: "MissingCode", doc: "The callback carries neither `code` nor `error`.", fields: &[] },
-        ErrorKindInfo { kind: "oauth", category: C::OAuth, type_name: "OAuthError", doc: "The token endpoint answered an RFC 6749 error.", fields: &[("error", Text), ("description", Opt), ("uri", Opt), ("status", Int)] },
-        ErrorKindInfo { kind: "unexpected_response", category: C::UnexpectedResponse, type_name: "UnexpectedResponse", doc: "A server answered neither the expected answer nor an OAuth error.", fields: &[("status", Int), ("content_type", Opt), ("summary", Text)] },
-        ErrorKindInfo { kind: "api_error", category: C::UnexpectedResponse, type_name: "ApiError", doc: "The provider's API answered an error in its own format (Conduit's `error_code`); for `ERR-INVALID-AUTH` (a dead token that no refresh can replace) the client has dropped the stored tokens: sign in again.", fields: &[("status", Int), ("error_code", Text), ("error_info", Opt)] },
-        ErrorKindInfo { kind: "invalid_state", category: C::InvalidState, type_name: "InvalidStateError", doc: "A method was called in a state that does not allow it.", fields: &[("state", Text), ("operation", Text)] },
-        ErrorKindInfo { kind: "transport", category: C::Transport, type_name: "TransportError", doc: "The HTTP exchange failed (`transport`: connect, timeout, io, tls, too_large, insecure, redirect, other).", fields: &[("transport", Text), ("message", Text)] },
-        ErrorKindInfo { kind: "storage", category: C::Storage, type_name: "StorageError", doc: "The token store could not be read or written.", fields: &[("message", Text)] },
-        ErrorKindInfo { kind: "not_signed_in", category: C::NotSignedIn, type_name: "NotSignedIn", doc: "No tokens are stored for this client: sign in first.", fields: &[("provider", Text)] },
+        ErrorKindInfo { kind: "config", variant: "Config", category: C::Config, type_name: "ConfigError", doc: "The configuration or an argument is unusable.", fields: &[("reason", Text)] },
+        ErrorKindInfo { kind: "port_in_use", variant: "PortInUse", category: C::Config, type_name: "PortInUse", doc: "The loopback redirect address is taken by another program.", fields: &[("address", Text)] },
+        ErrorKindInfo { kind: "wrong_redirect", variant: "WrongRedirect", category: C::Callback, type_name: "WrongRedirect", doc: "The callback URL is not the configured redirect URI.", fields: &[("expected", Text), ("got", Text)] },
+        ErrorKindInfo { kind: "malformed_callback", variant: "MalformedCallback", category: C::Callback, type_name: "MalformedCallback", doc: "The callback could not be read (not a URL, a repeated parameter, too long).", fields: &[("reason", Text)] },
+        ErrorKindInfo { kind: "authorization_denied", variant: "AuthorizationDenied", category: C::Callback, type_name: "AuthorizationDenied", doc: "The authorization server redirected back with `error=`.", fields: &[("error", Text), ("description", Opt), ("uri", Opt)] },
+        ErrorKindInfo { kind: "state_mismatch", variant: "StateMismatch", category: C::Callback, type_name: "StateMismatch", doc: "The callback's `state` is missing or not this login's (stale tab, restart, forgery).", fields: &[] },
+        ErrorKindInfo { kind: "issuer_mismatch", variant: "IssuerMismatch", category: C::Callback, type_name: "IssuerMismatch", doc: "The `iss` (RFC 9207) or the discovery document names another issuer.", fields: &[("expected", Text), ("got", Opt)] },
+        ErrorKindInfo { kind: "missing_code", variant: "MissingCode", category: C::Callback, type_name: "MissingCode", doc: "The callback carries neither `code` nor `error`.", fields: &[] },
+        ErrorKindInfo { kind: "oauth", variant: "OAuth", category: C::OAuth, type_name: "OAuthError", doc: "The token endpoint answered an RFC 6749 error.", fields: &[("error", Text), ("description", Opt), ("uri", Opt), ("status", Int)] },
+        ErrorKindInfo { kind: "unexpected_response", variant: "UnexpectedResponse", category: C::UnexpectedResponse, type_name: "UnexpectedResponse", doc: "A server answered neither the expected answer nor an OAuth error.", fields: &[("status", Int), ("content_type", Opt), ("summary", Text)] },
+        ErrorKindInfo { kind: "api_error", variant: "ApiError", category: C::UnexpectedResponse, type_name: "ApiError", doc: "The provider's API answered an error in its own format (Conduit's `error_code`); for `ERR-INVALID-AUTH` (a dead token that no refresh can replace) the client has dropped the stored tokens: sign in again.", fields: &[("status", Int), ("error_code", Text), ("error_info", Opt)] },
+        ErrorKindInfo { kind: "invalid_state", variant: "InvalidState", category: C::InvalidState, type_name: "InvalidStateError", doc: "A method was called in a state that does not allow it.", fields: &[("state", Text), ("operation", Text)] },
+        ErrorKindInfo { kind: "transport", variant: "Transport", category: C::Transport, type_name: "TransportError", doc: "The HTTP exchange failed (`transport`: connect, timeout, io, tls, too_large, insecure, redirect, other).", fields: &[("transport", Text), ("message", Text)] },
+        ErrorKindInfo { kind: "storage", variant: "Storage", category: C::Storage, type_name: "StorageError", doc: "The token store could not be read or written.", fields: &[("message", Text)] },
+        ErrorKindInfo { kind: "not_signed_in", variant: "NotSignedIn", category: C::NotSignedIn, type_name: "NotSignedIn", doc: "No tokens are stored for this client: sign in first.", fields: &[("provider", Text)] },
     ]
 };
 
@@ -573,6 +575,8 @@ mod tests {
         for e in &errors {
             let info = e.info();
             assert_eq!(info.kind, e.kind());
+            let debug = format!("{e:?}");
+            assert_eq!(debug.split([' ', '{', '(']).next(), Some(info.variant), "variant of {}", info.kind);
             let names: Vec<&str> = e.fields().iter().map(|(n, _)| *n).collect();
             let declared: Vec<&str> = info.fields.iter().map(|(n, _)| *n).collect();
             assert_eq!(names, declared, "fields of {}", info.kind);
